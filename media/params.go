@@ -1,0 +1,213 @@
+package media
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Size is a frame size in pixels. A zero side means "derive it from the
+// source, keeping the aspect ratio"; both zero means "the source's size".
+type Size struct {
+	Width, Height int
+}
+
+// IsZero reports whether neither side is set.
+func (s Size) IsZero() bool { return s.Width == 0 && s.Height == 0 }
+
+// String formats the size as WxH, with an empty side for a derived one.
+func (s Size) String() string {
+	if s.IsZero() {
+		return ""
+	}
+	side := func(v int) string {
+		if v == 0 {
+			return ""
+		}
+		return strconv.Itoa(v)
+	}
+	return side(s.Width) + "x" + side(s.Height)
+}
+
+// ParseSize parses "1280x720", "1280x" (height from the aspect ratio),
+// "x720" (width from the aspect ratio) or "" (the source's size). Sides must
+// be even (4:2:0 video needs it) and between 16 and 7680.
+func ParseSize(s string) (Size, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return Size{}, nil
+	}
+	w, h, ok := strings.Cut(strings.ToLower(s), "x")
+	if !ok {
+		return Size{}, fmt.Errorf("size %q: want WIDTHxHEIGHT, e.g. 1280x720", s)
+	}
+	parse := func(name, v string) (int, error) {
+		if v == "" {
+			return 0, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return 0, fmt.Errorf("size %q: %s %q is not a whole number", s, name, v)
+		}
+		if n < 16 || n > 7680 {
+			return 0, fmt.Errorf("size %q: %s must be between 16 and 7680", s, name)
+		}
+		if n%2 != 0 {
+			return 0, fmt.Errorf("size %q: %s must be even (H.264 4:2:0 needs it), e.g. %d", s, name, n+1)
+		}
+		return n, nil
+	}
+	wi, err := parse("width", w)
+	if err != nil {
+		return Size{}, err
+	}
+	hi, err := parse("height", h)
+	if err != nil {
+		return Size{}, err
+	}
+	if wi == 0 && hi == 0 {
+		return Size{}, fmt.Errorf("size %q: give at least one side, e.g. 1280x720 or x720", s)
+	}
+	return Size{Width: wi, Height: hi}, nil
+}
+
+// Resolve returns the output size for a source of srcW x srcH: a missing side
+// is derived from the source's aspect ratio and rounded to an even number.
+func (s Size) Resolve(srcW, srcH int) (int, int) {
+	switch {
+	case s.Width > 0 && s.Height > 0:
+		return s.Width, s.Height
+	case srcW <= 0 || srcH <= 0:
+		return s.Width, s.Height
+	case s.Width > 0:
+		return s.Width, evenRound(float64(s.Width) * float64(srcH) / float64(srcW))
+	case s.Height > 0:
+		return evenRound(float64(s.Height) * float64(srcW) / float64(srcH)), s.Height
+	default:
+		return srcW &^ 1, srcH &^ 1
+	}
+}
+
+func evenRound(v float64) int {
+	n := int(math.Round(v/2)) * 2
+	if n < 2 {
+		n = 2
+	}
+	return n
+}
+
+// ParseBitrate parses a bitrate in bits per second: "2500k", "2.5M", "800000",
+// "128k". Suffixes are decimal (k = 1000). The result is between 8 kb/s and
+// 100 Mb/s.
+func ParseBitrate(s string) (int, error) {
+	t := strings.TrimSpace(strings.ToLower(s))
+	t = strings.TrimSuffix(strings.TrimSuffix(t, "bps"), "b/s")
+	mult := 1.0
+	switch {
+	case strings.HasSuffix(t, "k"):
+		mult, t = 1e3, strings.TrimSuffix(t, "k")
+	case strings.HasSuffix(t, "m"):
+		mult, t = 1e6, strings.TrimSuffix(t, "m")
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || t == "" || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("bitrate %q: want a number of bits per second such as 2500k or 2.5M", s)
+	}
+	bps := v * mult
+	if bps < 8000 || bps > 100e6 {
+		return 0, fmt.Errorf("bitrate %q: must be between 8k and 100M", s)
+	}
+	return int(math.Round(bps)), nil
+}
+
+// FormatBitrate formats bits per second the way ParseBitrate reads them.
+func FormatBitrate(bps int) string {
+	if bps%1000000 == 0 && bps >= 1000000 {
+		return strconv.Itoa(bps/1000000) + "M"
+	}
+	if bps%1000 == 0 {
+		return strconv.Itoa(bps/1000) + "k"
+	}
+	return strconv.Itoa(bps)
+}
+
+// ParseKeyframeInterval parses a keyframe interval such as "2s" or "1500ms";
+// a bare number is read as seconds. It must lie between 0.1 s and 20 s.
+func ParseKeyframeInterval(s string) (time.Duration, error) {
+	t := strings.TrimSpace(s)
+	d, err := time.ParseDuration(t)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(t, 64)
+		if ferr != nil {
+			return 0, fmt.Errorf("keyframe interval %q: want a duration such as 2s", s)
+		}
+		d = time.Duration(f * float64(time.Second))
+	}
+	if d < 100*time.Millisecond || d > 20*time.Second {
+		return 0, fmt.Errorf("keyframe interval %q: must be between 0.1s and 20s (platforms want 2s)", s)
+	}
+	return d, nil
+}
+
+// Presets are the libx264 presets a stream may use, fastest first.
+var Presets = []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium"}
+
+// CheckPreset returns an error naming the valid presets when p is not one.
+func CheckPreset(p string) error {
+	for _, v := range Presets {
+		if p == v {
+			return nil
+		}
+	}
+	return fmt.Errorf("preset %q: want one of %s", p, strings.Join(Presets, ", "))
+}
+
+// RedactURL returns u with its password and, for RTMP URLs, the stream key
+// (the last path element) masked, so it can be logged or shown. It never
+// fails: what does not parse is masked whole.
+func RedactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.Scheme == "" || p.Host == "" {
+		return "<invalid URL>"
+	}
+	if p.User != nil {
+		if _, has := p.User.Password(); has {
+			p.User = url.UserPassword(p.User.Username(), "xxxxx")
+		}
+	}
+	if p.Scheme == "rtmp" || p.Scheme == "rtmps" {
+		app, _, hasKey := rtmpSplit(p.Path)
+		p.RawQuery = ""
+		p.Path = "/" + app
+		if hasKey {
+			p.Path += "/xxxxx"
+		}
+		p.RawPath = ""
+	}
+	return p.String()
+}
+
+// RTMPServer returns the server part of an RTMP(S) URL, scheme://host/app,
+// without the stream key: the form used in messages for people.
+func RTMPServer(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" {
+		return "<invalid URL>"
+	}
+	app, _, _ := rtmpSplit(p.Path)
+	return p.Scheme + "://" + p.Host + "/" + app
+}
+
+// rtmpSplit splits an RTMP path "/app/key" into the application name and the
+// stream key. Multi-level apps ("/live/sub/key") keep all but the last element.
+func rtmpSplit(path string) (app, key string, hasKey bool) {
+	path = strings.Trim(path, "/")
+	i := strings.LastIndexByte(path, '/')
+	if i < 0 {
+		return path, "", false
+	}
+	return path[:i], path[i+1:], path[i+1:] != ""
+}

@@ -1,0 +1,123 @@
+package media
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseSize(t *testing.T) {
+	cases := []struct {
+		in      string
+		want    Size
+		wantErr string
+	}{
+		{"", Size{}, ""},
+		{"1280x720", Size{1280, 720}, ""},
+		{"1280X720", Size{1280, 720}, ""},
+		{"x720", Size{0, 720}, ""},
+		{"1280x", Size{1280, 0}, ""},
+		{"x", Size{}, "at least one side"},
+		{"1280", Size{}, "WIDTHxHEIGHT"},
+		{"1281x720", Size{}, "even"},
+		{"abcx720", Size{}, "whole number"},
+		{"8x8", Size{}, "between 16 and 7680"},
+		{"-2x720", Size{}, "between"},
+	}
+	for _, c := range cases {
+		got, err := ParseSize(c.in)
+		if c.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("ParseSize(%q) error = %v, want it to mention %q", c.in, err, c.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("ParseSize(%q) = %v, %v; want %v", c.in, got, err, c.want)
+		}
+		if err == nil && c.in != "" && strings.ToLower(c.in) != got.String() {
+			t.Errorf("Size(%q).String() = %q", c.in, got.String())
+		}
+	}
+}
+
+func TestSizeResolve(t *testing.T) {
+	cases := []struct {
+		s            Size
+		sw, sh       int
+		wantW, wantH int
+	}{
+		{Size{}, 1920, 1080, 1920, 1080},
+		{Size{}, 1919, 1081, 1918, 1080},
+		{Size{1280, 720}, 1920, 1080, 1280, 720},
+		{Size{0, 720}, 1920, 1080, 1280, 720},
+		{Size{1280, 0}, 1920, 1080, 1280, 720},
+		{Size{0, 480}, 1920, 1080, 854, 480},
+		{Size{640, 0}, 1280, 1024, 640, 512},
+	}
+	for _, c := range cases {
+		w, h := c.s.Resolve(c.sw, c.sh)
+		if w != c.wantW || h != c.wantH {
+			t.Errorf("%v.Resolve(%d,%d) = %dx%d, want %dx%d", c.s, c.sw, c.sh, w, h, c.wantW, c.wantH)
+		}
+	}
+}
+
+func TestParseBitrate(t *testing.T) {
+	good := map[string]int{"2500k": 2500000, "2.5M": 2500000, "800000": 800000, "128K": 128000, " 6m ": 6000000, "3000kbps": 3000000}
+	for in, want := range good {
+		if got, err := ParseBitrate(in); err != nil || got != want {
+			t.Errorf("ParseBitrate(%q) = %d, %v; want %d", in, got, err, want)
+		}
+		if got, _ := ParseBitrate(FormatBitrate(want)); got != want {
+			t.Errorf("FormatBitrate(%d) does not round-trip", want)
+		}
+	}
+	for _, in := range []string{"", "k", "fast", "2500kk", "1k", "500M", "-3M", "NaN"} {
+		if _, err := ParseBitrate(in); err == nil {
+			t.Errorf("ParseBitrate(%q) accepted", in)
+		}
+	}
+}
+
+func TestParseKeyframeInterval(t *testing.T) {
+	good := map[string]time.Duration{"2s": 2 * time.Second, "1500ms": 1500 * time.Millisecond, "4": 4 * time.Second, "0.5": 500 * time.Millisecond}
+	for in, want := range good {
+		if got, err := ParseKeyframeInterval(in); err != nil || got != want {
+			t.Errorf("ParseKeyframeInterval(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "two", "0s", "1m", "-2s"} {
+		if _, err := ParseKeyframeInterval(in); err == nil {
+			t.Errorf("ParseKeyframeInterval(%q) accepted", in)
+		}
+	}
+}
+
+func TestCheckPreset(t *testing.T) {
+	if err := CheckPreset("veryfast"); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckPreset("placebo"); err == nil || !strings.Contains(err.Error(), "ultrafast") {
+		t.Fatalf("CheckPreset(placebo) = %v", err)
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	cases := map[string]string{
+		"rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl":          "rtmp://a.rtmp.youtube.com/live2/xxxxx",
+		"rtmps://live-api-s.facebook.com:443/rtmp/FB-123?s=1&a=2": "rtmps://live-api-s.facebook.com:443/rtmp/xxxxx",
+		"rtmp://host/app":                        "rtmp://host/app",
+		"rtsp://admin:hunter2@192.0.2.1:554/ch1": "rtsp://admin:xxxxx@192.0.2.1:554/ch1",
+		"rtsp://192.0.2.1/ch1":                   "rtsp://192.0.2.1/ch1",
+		"::not a url":                            "<invalid URL>",
+	}
+	for in, want := range cases {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := RTMPServer("rtmp://host:1935/live/secretkey"); got != "rtmp://host:1935/live" {
+		t.Errorf("RTMPServer = %q", got)
+	}
+}
