@@ -1,0 +1,75 @@
+# Relay Studio: every developer and CI entry point. `make help` lists them.
+#
+# A fresh Debian 12 machine needs Go (see go.mod) and two commands:
+# `make run` and `make test`. Both install the missing Debian packages first.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# astiav (FFmpeg) and Fyne (OpenGL) are cgo. GOFLAGS stays the machine's.
+export CGO_ENABLED := 1
+
+# The version lives in one place: FyneApp.toml's [Details] Version. Builds
+# from git add the commit, e.g. 0.1.0+4ee1508-dirty.
+VERSION := $(shell awk -F'"' '/^\[/ { section = $$0 } section == "[Details]" && $$1 ~ /^[ \t]*Version[ \t]*=/ { print $$2; exit }' FyneApp.toml)
+ifeq ($(VERSION),)
+$(error FyneApp.toml has no [Details] Version)
+endif
+GIT_DESCRIBE := $(shell git describe --tags --always --dirty 2>/dev/null)
+FULL_VERSION := $(VERSION)$(if $(GIT_DESCRIBE),+$(GIT_DESCRIBE))
+LDFLAGS := -X main.version=$(FULL_VERSION)
+
+# Debian packages. Build: C toolchain, FFmpeg 5.1 headers (astiav), the X11
+# and GL headers Fyne's GLFW needs (the individual -dev packages rather
+# than the much larger xorg-dev), and a font. Test: the peers the tests run
+# (ffmpeg/ffprobe, nginx with the RTMP module) and a virtual display.
+DEPS_BUILD := gcc pkg-config \
+	libavcodec-dev libavdevice-dev libavfilter-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev \
+	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
+	fonts-dejavu-core
+DEPS_TEST := ffmpeg nginx libnginx-mod-rtmp xvfb xauth
+# For desktop packaging (not needed yet): .desktop and AppStream validation.
+DEPS_PACKAGE := desktop-file-utils appstream
+
+GO_TEST_ENV := LANG=C.UTF-8
+
+.PHONY: help deps deps-package build run demo test bench lint clean
+
+help: ## list the targets
+	@echo "Relay Studio $(FULL_VERSION): make TARGET"
+	@awk -F':.*## ' '/^[a-z-]+:.*## / { printf "  %-8s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+deps: ## install the missing Debian packages for building and testing (apt-get, sudo if needed)
+	@.ci/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
+
+deps-package: ## install the Debian packages for desktop packaging (later)
+	@.ci/deps.sh $(DEPS_PACKAGE)
+
+build: deps ## build bin/relaystudio
+	go build -trimpath -ldflags '$(LDFLAGS)' -o bin/relaystudio .
+
+# Until the window lands, run shows the headless relay. Then: run opens the
+# window (bin/relaystudio without arguments) and the demo stays as `demo`.
+run: demo ## run Relay Studio (for now: the demo)
+
+demo: build ## relay the test pattern into a local nginx-rtmp, then describe what arrived (DEMO_SECONDS=N to stop by itself)
+	@.ci/demo.sh
+
+test: deps ## run every test with the race detector (real nginx, ffmpeg and RTSP peers on loopback)
+	$(GO_TEST_ENV) go test -race -count=1 -timeout 25m ./...
+
+bench: deps build ## run the benchmarks (our relay against the ffmpeg CLI)
+	$(GO_TEST_ENV) go test -run '^$$' -bench . -timeout 40m ./...
+
+lint: ## gofmt, go vet, and check that media/ and settings/ never import fyne.io
+	@files=$$(find . -path ./.git -prune -o -path ./.cache -prune -o -name '*.go' -print | xargs -r gofmt -l); \
+	if [ -n "$$files" ]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
+	go vet ./...
+	@pkgs=$$(for d in media settings; do [ -d $$d ] && echo ./$$d/...; done); \
+	[ -z "$$pkgs" ] && exit 0; \
+	bad=$$(go list -e -f '{{.ImportPath}}: {{join .Deps " "}} {{join .TestImports " "}} {{join .XTestImports " "}}' $$pkgs \
+		| awk '/ fyne\.io\// { sub(/:.*/, ""); print }'); \
+	if [ -n "$$bad" ]; then echo "these packages import fyne.io (only ui/ and assets/ may):"; echo "$$bad"; exit 1; fi
+
+clean: ## remove build output
+	rm -rf bin dist
