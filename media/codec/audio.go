@@ -1,0 +1,310 @@
+package codec
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/asticode/go-astiav"
+
+	"github.com/relaystudio/relaystudio/media"
+)
+
+// AAC output: what every platform accepts (AAC-LC, 48 kHz, stereo).
+const (
+	aacRate     = 48000
+	aacChannels = 2
+	aacFrame    = 1024
+)
+
+// toAAC is the conversion every audio path ends with: 48 kHz stereo float
+// planar in frames of exactly 1024 samples, as the AAC encoder wants.
+var toAAC = fmt.Sprintf("aresample=%d,aformat=sample_fmts=fltp:channel_layouts=stereo,asetnsamples=n=%d:p=0", aacRate, aacFrame)
+
+var aacTimeBase = astiav.NewRational(1, aacRate)
+
+// aacEncoder is FFmpeg's native AAC-LC encoder at 48 kHz stereo.
+type aacEncoder struct {
+	res    closer
+	cc     *astiav.CodecContext
+	pkt    *astiav.Packet
+	config []byte
+}
+
+func newAACEncoder(bitrate int) (*aacEncoder, error) {
+	c := astiav.FindEncoder(astiav.CodecIDAac)
+	if c == nil {
+		return nil, errors.New("FFmpeg has no AAC encoder")
+	}
+	e := &aacEncoder{cc: astiav.AllocCodecContext(c)}
+	if e.cc == nil {
+		return nil, errors.New("cannot allocate an AAC encoder")
+	}
+	e.res.add(e.cc.Free)
+	e.cc.SetSampleRate(aacRate)
+	e.cc.SetSampleFormat(astiav.SampleFormatFltp)
+	e.cc.SetChannelLayout(astiav.ChannelLayoutStereo)
+	e.cc.SetBitRate(int64(bitrate))
+	e.cc.SetTimeBase(aacTimeBase)
+	// Global header: the AudioSpecificConfig comes in extradata, for the
+	// FLV sequence header.
+	e.cc.SetFlags(e.cc.Flags().Add(astiav.CodecContextFlagGlobalHeader))
+	if err := e.cc.Open(c, nil); err != nil {
+		e.res.close()
+		return nil, wrap("open the AAC encoder", err)
+	}
+	e.config = append([]byte(nil), e.cc.ExtraData()...)
+	if len(e.config) < 2 {
+		e.res.close()
+		return nil, errors.New("the AAC encoder gave no configuration")
+	}
+	e.pkt = e.res.allocPacket()
+	return e, nil
+}
+
+func (e *aacEncoder) track() media.AudioTrack {
+	return media.AudioTrack{Codec: media.CodecAAC, SampleRate: aacRate, Channels: aacChannels, Config: e.config}
+}
+
+// encode sends one frame (pts in 1/48000) and hands out what comes out.
+func (e *aacEncoder) encode(f *astiav.Frame, fn func(media.AudioUnit)) error {
+	if err := e.cc.SendFrame(f); err != nil && !errors.Is(err, astiav.ErrEagain) {
+		return wrap("AAC encode", err)
+	}
+	for {
+		if err := e.cc.ReceivePacket(e.pkt); err != nil {
+			if isAgain(err) {
+				return nil
+			}
+			return wrap("AAC encode", err)
+		}
+		u := media.AudioUnit{PTS: toDuration(e.pkt.Pts(), aacTimeBase), Data: e.pkt.Data()}
+		e.pkt.Unref()
+		fn(u)
+	}
+}
+
+func (e *aacEncoder) close() { e.res.close() }
+
+// AudioTranscoder converts camera audio (AAC, Opus, G.711 µ-law or A-law)
+// to AAC-LC 48 kHz stereo at a bitrate.
+type AudioTranscoder struct {
+	in    media.AudioTrack
+	res   closer
+	dec   *astiav.CodecContext
+	inTB  astiav.Rational
+	pkt   *astiav.Packet
+	frame *astiav.Frame // decoded
+	out   *astiav.Frame // converted
+	conv  *graph        // made at the first decoded frame, when its format is known
+	enc   *aacEncoder
+}
+
+// NewAudioTranscoder opens a decoder for in and an AAC encoder.
+func NewAudioTranscoder(in media.AudioTrack, bitrate int) (*AudioTranscoder, error) {
+	var id astiav.CodecID
+	switch in.Codec {
+	case media.CodecAAC:
+		id = astiav.CodecIDAac
+	case media.CodecOpus:
+		id = astiav.CodecIDOpus
+	case media.CodecPCMU:
+		id = astiav.CodecIDPcmMulaw
+	case media.CodecPCMA:
+		id = astiav.CodecIDPcmAlaw
+	default:
+		return nil, fmt.Errorf("no audio decoder for %s", in.Codec)
+	}
+	if in.SampleRate <= 0 || in.SampleRate > 384000 {
+		return nil, fmt.Errorf("audio sample rate %d is out of range", in.SampleRate)
+	}
+	channels := in.Channels
+	if channels <= 0 {
+		channels = 1
+	}
+	c := astiav.FindDecoder(id)
+	if c == nil {
+		return nil, fmt.Errorf("FFmpeg has no %s decoder", in.Codec)
+	}
+	t := &AudioTranscoder{in: in, inTB: astiav.NewRational(1, in.SampleRate)}
+	t.dec = astiav.AllocCodecContext(c)
+	if t.dec == nil {
+		return nil, errors.New("cannot allocate an audio decoder")
+	}
+	t.res.add(t.dec.Free)
+	t.dec.SetSampleRate(in.SampleRate)
+	layout := astiav.ChannelLayoutMono
+	if channels == 2 {
+		layout = astiav.ChannelLayoutStereo
+	}
+	t.dec.SetChannelLayout(layout)
+	t.dec.SetTimeBase(t.inTB)
+	if len(in.Config) > 0 {
+		if err := t.dec.SetExtraData(in.Config); err != nil {
+			t.Close()
+			return nil, wrap("audio decoder configuration", err)
+		}
+	}
+	if err := t.dec.Open(c, nil); err != nil {
+		t.Close()
+		return nil, wrap("open the "+in.Codec.String()+" decoder", err)
+	}
+	t.pkt = t.res.allocPacket()
+	t.frame = t.res.allocFrame()
+	t.out = t.res.allocFrame()
+	enc, err := newAACEncoder(bitrate)
+	if err != nil {
+		t.Close()
+		return nil, err
+	}
+	t.enc = enc
+	return t, nil
+}
+
+// Track describes the output.
+func (t *AudioTranscoder) Track() media.AudioTrack { return t.enc.track() }
+
+// Transcode decodes one unit and encodes what it can; fn gets every AAC
+// access unit produced. PTS follow the input's, so gaps are kept.
+func (t *AudioTranscoder) Transcode(u media.AudioUnit, fn func(media.AudioUnit)) error {
+	if len(u.Data) == 0 {
+		return nil
+	}
+	if err := fillPacket(t.pkt, u.Data); err != nil {
+		return wrap("audio packet", err)
+	}
+	t.pkt.SetPts(fromDuration(u.PTS, t.inTB))
+	err := t.dec.SendPacket(t.pkt)
+	t.pkt.Unref()
+	if err != nil && !errors.Is(err, astiav.ErrEagain) {
+		return wrap("audio decode", err)
+	}
+	for {
+		if err := t.dec.ReceiveFrame(t.frame); err != nil {
+			if isAgain(err) {
+				return nil
+			}
+			return wrap("audio decode", err)
+		}
+		err := t.convert(t.frame, fn)
+		t.frame.Unref()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (t *AudioTranscoder) convert(f *astiav.Frame, fn func(media.AudioUnit)) error {
+	if t.conv == nil {
+		g, err := newGraph(toAAC, "abuffer", astiav.FilterArgs{
+			"time_base":      fmt.Sprintf("1/%d", t.in.SampleRate),
+			"sample_rate":    fmt.Sprint(f.SampleRate()),
+			"sample_fmt":     f.SampleFormat().Name(),
+			"channel_layout": f.ChannelLayout().String(),
+		}, "abuffersink")
+		if err != nil {
+			return err
+		}
+		t.conv = g
+	}
+	if err := t.conv.push(f); err != nil {
+		return wrap("audio conversion", err)
+	}
+	return drain(t.conv, t.out, t.enc, fn)
+}
+
+// drain pulls every converted frame from g into out and encodes it.
+func drain(g *graph, out *astiav.Frame, enc *aacEncoder, fn func(media.AudioUnit)) error {
+	for {
+		if err := g.pull(out); err != nil {
+			if isAgain(err) {
+				return nil
+			}
+			return wrap("audio conversion", err)
+		}
+		err := enc.encode(out, fn)
+		out.Unref()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// Close frees the transcoder.
+func (t *AudioTranscoder) Close() {
+	if t.enc != nil {
+		t.enc.close()
+		t.enc = nil
+	}
+	if t.conv != nil {
+		t.conv.close()
+		t.conv = nil
+	}
+	t.res.close()
+}
+
+// AudioGenerator makes AAC audio from nothing: silence for cameras without
+// a microphone (platforms want an audio track), or a tone for the test
+// pattern.
+type AudioGenerator struct {
+	g     *graph
+	enc   *aacEncoder
+	frame *astiav.Frame
+	made  time.Duration // media time generated so far
+}
+
+// NewSilence returns a generator of silent AAC-LC 48 kHz stereo.
+func NewSilence(bitrate int) (*AudioGenerator, error) {
+	return newGenerator(fmt.Sprintf("anullsrc=r=%d:cl=stereo,", aacRate)+toAAC, bitrate)
+}
+
+// NewTone returns a generator of a sine tone at freq Hz.
+func NewTone(freq, bitrate int) (*AudioGenerator, error) {
+	return newGenerator(fmt.Sprintf("sine=frequency=%d:sample_rate=%d,", freq, aacRate)+toAAC, bitrate)
+}
+
+func newGenerator(desc string, bitrate int) (*AudioGenerator, error) {
+	g, err := newGraph(desc, "", nil, "abuffersink")
+	if err != nil {
+		return nil, err
+	}
+	enc, err := newAACEncoder(bitrate)
+	if err != nil {
+		g.close()
+		return nil, err
+	}
+	frame := astiav.AllocFrame()
+	live.Add(1)
+	return &AudioGenerator{g: g, enc: enc, frame: frame}, nil
+}
+
+// Track describes the generated audio.
+func (a *AudioGenerator) Track() media.AudioTrack { return a.enc.track() }
+
+// Generate produces audio up to media time until, starting from start
+// (the PTS of the first sample ever generated), and hands every AAC unit
+// to fn.
+func (a *AudioGenerator) Generate(start, until time.Duration, fn func(media.AudioUnit)) error {
+	for start+a.made < until {
+		if err := a.g.pull(a.frame); err != nil {
+			return wrap("audio generator", err)
+		}
+		n := a.frame.NbSamples()
+		a.frame.SetPts(fromDuration(start+a.made, aacTimeBase))
+		a.made += time.Duration(n) * time.Second / aacRate
+		err := a.enc.encode(a.frame, fn)
+		a.frame.Unref()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close frees the generator.
+func (a *AudioGenerator) Close() {
+	a.frame.Free()
+	live.Add(-1)
+	a.enc.close()
+	a.g.close()
+}

@@ -1,0 +1,428 @@
+package codec
+
+import (
+	"bytes"
+	"encoding/binary"
+	"image"
+	"math"
+	"math/rand"
+	"testing"
+	"time"
+
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+
+	"github.com/relaystudio/relaystudio/media"
+)
+
+// checkNoLeak fails when a test leaves FFmpeg objects allocated.
+func checkNoLeak(t *testing.T) {
+	t.Helper()
+	before := Live()
+	t.Cleanup(func() {
+		if n := Live(); n != before {
+			t.Errorf("%d FFmpeg objects were not freed", n-before)
+		}
+	})
+}
+
+// encodePattern encodes n frames of the w x h pattern with cfg.
+func encodePattern(t *testing.T, w, h, fps, n int, cfg VideoEncoderConfig) ([]media.VideoUnit, *VideoEncoder) {
+	t.Helper()
+	p, err := NewPattern(w, h, fps, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	enc, err := NewVideoEncoder(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(enc.Close)
+	var out []media.VideoUnit
+	collect := func(u media.VideoUnit) { out = append(out, u) }
+	for i := 0; i < n; i++ {
+		if err := p.Next(func(f *Frame) {
+			if err := enc.Encode(f, collect); err != nil {
+				t.Fatal(err)
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := enc.Flush(collect); err != nil {
+		t.Fatal(err)
+	}
+	return out, enc
+}
+
+func unitBytes(u media.VideoUnit) int {
+	n := 0
+	for _, x := range u.NALUs {
+		n += len(x)
+	}
+	return n
+}
+
+func TestEncoderKeyframesBitrateParams(t *testing.T) {
+	checkNoLeak(t)
+	const fps, seconds = 30, 6
+	units, enc := encodePattern(t, 1280, 720, fps, fps*seconds, VideoEncoderConfig{
+		Width: 1280, Height: 720, FPS: fps, Bitrate: 2_500_000, Preset: "veryfast", KeyframeInterval: 2 * time.Second,
+	})
+	if len(units) != fps*seconds {
+		t.Fatalf("got %d units for %d frames", len(units), fps*seconds)
+	}
+	total := 0
+	for i, u := range units {
+		if want := i%60 == 0; u.Key != want {
+			t.Errorf("unit %d: key = %v, want %v", i, u.Key, want)
+		}
+		if want := time.Duration(i) * time.Second / fps; absDur(u.PTS-want) > time.Millisecond || u.DTS != u.PTS {
+			t.Errorf("unit %d: pts %v dts %v, want %v", i, u.PTS, u.DTS, want)
+		}
+		for _, n := range u.NALUs {
+			if bytes.HasPrefix(n, []byte{0, 0, 1}) || bytes.HasPrefix(n, []byte{0, 0, 0, 1}) {
+				t.Fatalf("unit %d carries a start code", i)
+			}
+		}
+		total += unitBytes(u)
+	}
+	rate := float64(total*8) / seconds
+	if rate < 2_500_000*0.85 || rate > 2_500_000*1.15 {
+		t.Errorf("bitrate %.0f kb/s, want 2500 ±15%%", rate/1000)
+	}
+	var sps h264.SPS
+	if err := sps.Unmarshal(enc.SPS()); err != nil {
+		t.Fatal(err)
+	}
+	if sps.Width() != 1280 || sps.Height() != 720 || sps.ProfileIdc != 77 {
+		t.Errorf("SPS: %dx%d profile %d, want 1280x720 Main (77)", sps.Width(), sps.Height(), sps.ProfileIdc)
+	}
+	if len(enc.PPS()) == 0 {
+		t.Error("no PPS")
+	}
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+func TestDecodeRoundTrip(t *testing.T) {
+	checkNoLeak(t)
+	units, enc := encodePattern(t, 320, 240, 25, 50, VideoEncoderConfig{Width: 320, Height: 240, FPS: 25, Bitrate: 400_000})
+	dec, err := NewVideoDecoder(media.VideoTrack{Codec: media.CodecH264, SPS: enc.SPS(), PPS: enc.PPS()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	var pts []time.Duration
+	for _, u := range units {
+		if err := dec.Decode(u, func(f *Frame) {
+			if f.Width() != 320 || f.Height() != 240 {
+				t.Fatalf("decoded %dx%d", f.Width(), f.Height())
+			}
+			pts = append(pts, f.PTS())
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(pts) != len(units) {
+		t.Fatalf("decoded %d frames from %d units", len(pts), len(units))
+	}
+	for i, p := range pts {
+		if p != units[i].PTS {
+			t.Fatalf("frame %d pts %v, want %v", i, p, units[i].PTS)
+		}
+	}
+}
+
+func TestDecoderSurvivesGarbage(t *testing.T) {
+	checkNoLeak(t)
+	units, enc := encodePattern(t, 320, 240, 25, 30, VideoEncoderConfig{Width: 320, Height: 240, FPS: 25, Bitrate: 400_000})
+	dec, err := NewVideoDecoder(media.VideoTrack{Codec: media.CodecH264, SPS: enc.SPS(), PPS: enc.PPS()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	rng := rand.New(rand.NewSource(1))
+	for i := 0; i < 50; i++ {
+		junk := make([]byte, 1+rng.Intn(3000))
+		rng.Read(junk)
+		_ = dec.Decode(media.VideoUnit{NALUs: [][]byte{junk}}, func(*Frame) {})
+	}
+	if err := dec.Decode(media.VideoUnit{}, func(*Frame) {}); err == nil {
+		t.Error("an empty unit was accepted")
+	}
+	got := 0
+	for _, u := range units {
+		_ = dec.Decode(u, func(*Frame) { got++ })
+	}
+	if got < len(units)/2 {
+		t.Errorf("after garbage the decoder produced %d of %d frames", got, len(units))
+	}
+}
+
+// frameRateConversion feeds frames at inFPS for 2 s into an outFPS encoder.
+func frameRateConversion(t *testing.T, inFPS, outFPS int) int {
+	t.Helper()
+	units, _ := encodePattern(t, 160, 120, inFPS, 2*inFPS, VideoEncoderConfig{Width: 160, Height: 120, FPS: float64(outFPS), Bitrate: 200_000})
+	for i := 1; i < len(units); i++ {
+		if d := units[i].PTS - units[i-1].PTS; absDur(d-time.Second/time.Duration(outFPS)) > time.Millisecond {
+			t.Fatalf("unit %d is %v after the previous one, want 1/%d s", i, d, outFPS)
+		}
+	}
+	return len(units)
+}
+
+func TestFrameRateConversion(t *testing.T) {
+	checkNoLeak(t)
+	if n := frameRateConversion(t, 25, 30); n < 59 || n > 61 {
+		t.Errorf("25 → 30 fps over 2 s gave %d frames, want 60", n)
+	}
+	if n := frameRateConversion(t, 60, 30); n < 59 || n > 61 {
+		t.Errorf("60 → 30 fps over 2 s gave %d frames, want 60", n)
+	}
+}
+
+func TestEncoderRefusesBadConfig(t *testing.T) {
+	checkNoLeak(t)
+	for _, c := range []VideoEncoderConfig{
+		{Width: 1281, Height: 720, FPS: 30, Bitrate: 1e6},
+		{Width: 1280, Height: 720, FPS: 0, Bitrate: 1e6},
+		{Width: 1280, Height: 720, FPS: 30, Bitrate: 1e6, Preset: "placebo"},
+		{Width: 1280, Height: 720, FPS: 30},
+	} {
+		if e, err := NewVideoEncoder(c); err == nil {
+			e.Close()
+			t.Errorf("%+v accepted", c)
+		}
+	}
+}
+
+func TestRGBAConverter(t *testing.T) {
+	checkNoLeak(t)
+	p, err := NewPattern(640, 360, 30, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	var c RGBAConverter
+	defer c.Close()
+	img := image.NewRGBA(image.Rect(0, 0, 320, 180))
+	if err := p.Next(func(f *Frame) {
+		if err := c.Convert(f, img); err != nil {
+			t.Fatal(err)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if img.Stride != 1280 {
+		t.Fatalf("stride %d", img.Stride)
+	}
+	colours := map[[3]byte]bool{}
+	for i := 0; i < len(img.Pix); i += 4 {
+		colours[[3]byte{img.Pix[i], img.Pix[i+1], img.Pix[i+2]}] = true
+	}
+	if len(colours) < 50 {
+		t.Errorf("only %d colours in the pattern", len(colours))
+	}
+	bad := image.NewRGBA(image.Rect(0, 0, 320, 180)).SubImage(image.Rect(0, 0, 100, 100)).(*image.RGBA)
+	_ = p.Next(func(f *Frame) {
+		if err := c.Convert(f, bad); err == nil {
+			t.Error("a sub-image with a wider stride was accepted")
+		}
+	})
+}
+
+// tone returns n samples of a 440 Hz tone at rate as 16-bit linear PCM.
+func tone(rate, n int) []int16 {
+	s := make([]int16, n)
+	for i := range s {
+		s[i] = int16(8000 * math.Sin(2*math.Pi*440*float64(i)/float64(rate)))
+	}
+	return s
+}
+
+// ulaw encodes linear PCM as G.711 µ-law (ITU-T G.711).
+func ulaw(pcm []int16) []byte {
+	out := make([]byte, len(pcm))
+	for i, v := range pcm {
+		x := int(v)
+		sign := 0
+		if x < 0 {
+			x, sign = -x, 0x80
+		}
+		x += 0x84
+		if x > 0x7fff {
+			x = 0x7fff
+		}
+		exp := 7
+		for mask := 0x4000; x&mask == 0 && exp > 0; mask >>= 1 {
+			exp--
+		}
+		out[i] = ^byte(sign | exp<<4 | (x>>(exp+3))&0x0f)
+	}
+	return out
+}
+
+// alaw encodes linear PCM as G.711 A-law.
+func alaw(pcm []int16) []byte {
+	out := make([]byte, len(pcm))
+	for i, v := range pcm {
+		x := int(v) >> 3
+		sign := 0x80
+		if x < 0 {
+			x, sign = -x-1, 0
+		}
+		var b int
+		if x < 32 {
+			b = x >> 1
+		} else {
+			exp := 1
+			for y := x >> 5; y > 1; y >>= 1 {
+				exp++
+			}
+			b = exp<<4 | (x>>exp)&0x0f
+		}
+		out[i] = byte(b|sign) ^ 0x55
+	}
+	return out
+}
+
+// transcodeTone runs 2 s of a tone through a transcoder and checks the AAC.
+func transcodeTone(t *testing.T, in media.AudioTrack, units []media.AudioUnit) {
+	t.Helper()
+	tr, err := NewAudioTranscoder(in, 128_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	tk := tr.Track()
+	if tk.Codec != media.CodecAAC || tk.SampleRate != 48000 || tk.Channels != 2 || len(tk.Config) < 2 {
+		t.Fatalf("output track %+v", tk)
+	}
+	var out []media.AudioUnit
+	for _, u := range units {
+		if err := tr.Transcode(u, func(a media.AudioUnit) { out = append(out, a) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(out) < 80 { // 2 s = 93.75 AUs of 1024 samples, less encoder delay
+		t.Fatalf("%d AAC units for 2 s", len(out))
+	}
+	step := time.Second * 1024 / 48000
+	for i := 1; i < len(out); i++ {
+		if d := out[i].PTS - out[i-1].PTS; absDur(d-step) > 50*time.Microsecond {
+			t.Fatalf("AU %d is %v after the previous, want %v", i, d, step)
+		}
+	}
+	// Decode the result back: it must carry the tone, not silence.
+	back, err := NewAudioTranscoder(tk, 128_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer back.Close()
+	sizes := 0
+	for _, u := range out {
+		sizes += len(u.Data)
+		if err := back.Transcode(u, func(media.AudioUnit) {}); err != nil {
+			t.Fatalf("decoding our own AAC: %v", err)
+		}
+	}
+	// Silence encodes to a few bytes per AU; a tone needs far more.
+	if avg := sizes / len(out); avg < 40 {
+		t.Errorf("average AU size %d bytes: the tone looks silent", avg)
+	}
+}
+
+func pcmUnits(rate int, enc func([]int16) []byte) []media.AudioUnit {
+	pcm := tone(rate, 2*rate)
+	var units []media.AudioUnit
+	per := rate / 50 // 20 ms packets, like cameras
+	for i := 0; i+per <= len(pcm); i += per {
+		units = append(units, media.AudioUnit{PTS: time.Duration(i) * time.Second / time.Duration(rate), Data: enc(pcm[i : i+per])})
+	}
+	return units
+}
+
+func TestTranscodeG711(t *testing.T) {
+	checkNoLeak(t)
+	t.Run("pcmu", func(t *testing.T) {
+		transcodeTone(t, media.AudioTrack{Codec: media.CodecPCMU, SampleRate: 8000, Channels: 1}, pcmUnits(8000, ulaw))
+	})
+	t.Run("pcma", func(t *testing.T) {
+		transcodeTone(t, media.AudioTrack{Codec: media.CodecPCMA, SampleRate: 8000, Channels: 1}, pcmUnits(8000, alaw))
+	})
+}
+
+func TestTranscodeAAC(t *testing.T) {
+	checkNoLeak(t)
+	gen, err := NewTone(440, 128_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gen.Close()
+	var units []media.AudioUnit
+	if err := gen.Generate(0, 2*time.Second+100*time.Millisecond, func(u media.AudioUnit) { units = append(units, u) }); err != nil {
+		t.Fatal(err)
+	}
+	transcodeTone(t, gen.Track(), units)
+}
+
+func TestSilence(t *testing.T) {
+	checkNoLeak(t)
+	s, err := NewSilence(128_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var units []media.AudioUnit
+	start := 5 * time.Second
+	if err := s.Generate(start, start+time.Second, func(u media.AudioUnit) { units = append(units, u) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(units) < 40 || units[len(units)-1].PTS < start {
+		t.Fatalf("%d units, last at %v", len(units), units[len(units)-1].PTS)
+	}
+	// The AudioSpecificConfig says AAC-LC (object type 2), 48 kHz (index 3), 2 channels.
+	cfg := binary.BigEndian.Uint16(s.Track().Config)
+	if obj, idx, ch := cfg>>11, (cfg>>7)&0xf, (cfg>>3)&0xf; obj != 2 || idx != 3 || ch != 2 {
+		t.Errorf("ASC object %d rate index %d channels %d", obj, idx, ch)
+	}
+}
+
+// TestNoGrowthOverRounds decodes and encodes repeatedly and checks that
+// every FFmpeg object is freed each round (the counter) and that the Go
+// heap does not grow round over round.
+func TestNoGrowthOverRounds(t *testing.T) {
+	checkNoLeak(t)
+	units, enc := encodePattern(t, 320, 240, 25, 50, VideoEncoderConfig{Width: 320, Height: 240, FPS: 25, Bitrate: 300_000})
+	for round := 0; round < 5; round++ {
+		before := Live()
+		dec, err := NewVideoDecoder(media.VideoTrack{Codec: media.CodecH264, SPS: enc.SPS(), PPS: enc.PPS()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		re, err := NewVideoEncoder(VideoEncoderConfig{Width: 160, Height: 120, FPS: 25, Bitrate: 100_000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var conv RGBAConverter
+		img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+		for _, u := range units {
+			_ = dec.Decode(u, func(f *Frame) {
+				_ = re.Encode(f, func(media.VideoUnit) {})
+				_ = conv.Convert(f, img)
+			})
+		}
+		conv.Close()
+		re.Close()
+		dec.Close()
+		if Live() != before {
+			t.Fatalf("round %d leaked %d objects", round, Live()-before)
+		}
+	}
+}
