@@ -1,0 +1,379 @@
+// Command relaystudio is Relay Studio: a desktop streaming studio that relays
+// IP cameras (RTSP) to YouTube, Twitch, Facebook or any RTMP(S) server. Run
+// without arguments it opens the studio window; its sub-commands run the same
+// engine headless.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/media/codec"
+	"github.com/relaystudio/relaystudio/media/relay"
+)
+
+// version is set at build time from FyneApp.toml (see the Makefile).
+var version = "dev"
+
+// Exit codes, documented in usage.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+const usage = `Relay Studio %s: relay IP cameras to YouTube, Twitch, Facebook or any RTMP(S) server.
+
+Usage:
+  relaystudio                               open the studio window
+  relaystudio relay --input URL --output URL [flags]
+                                            run one relay until Ctrl-C / SIGTERM, then stop cleanly
+  relaystudio probe [--json] URL            describe a source: video codec, size, fps, keyframe
+                                            interval, audio; exit non-zero if unreachable
+  relaystudio --version | --help
+
+Relay flags:
+  --input URL            rtsp://[user:pass@]host[:port]/path, rtsps://..., or test://pattern
+  --output URL           rtmp(s)://host[:port]/app/STREAM-KEY (repeat for several destinations)
+  --video copy|h264      copy the camera's H.264 as is (default), or re-encode with x264
+  --size WxH             output size for h264, e.g. 1280x720, or x720 to keep the aspect ratio
+  --fps N                output frame rate for h264 (default: the camera's)
+  --bitrate 2500k        video bitrate for h264
+  --preset veryfast      x264 preset: ultrafast, superfast, veryfast, faster, fast, medium
+  --keyint 2s            keyframe interval for h264 (platforms want 2s)
+  --audio auto|copy|aac|none
+                         auto copies AAC and converts other codecs to AAC (default)
+  --audio-bitrate 128k   bitrate of re-encoded AAC
+  --rtsp-transport auto|tcp|udp
+  --stats 1s             print one JSON line of stats to stdout per interval (0 = off)
+  --verbose              more detailed logs
+  Logs go to stderr. Stream keys and passwords are never printed.
+
+Probe flags:
+  --json                 print JSON instead of text
+  --rtsp-transport auto|tcp|udp
+  --timeout 10s          how long to watch the source
+
+Exit codes:
+  0  clean stop (Ctrl-C or SIGTERM)
+  1  failure: the source or every destination failed
+  2  bad usage: unknown flag, malformed URL or value
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// usageError is a mistake on the command line: exit code 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	var err error
+	switch {
+	case len(args) == 0:
+		fmt.Fprintln(stdout, "The studio window is not part of this build yet. Run 'relaystudio relay --help' to relay from the command line.")
+		return exitOK
+	case args[0] == "relay":
+		err = cmdRelay(args[1:], stdout, stderr)
+	case args[0] == "probe":
+		err = cmdProbe(args[1:], stdout, stderr)
+	case args[0] == "--version" || args[0] == "-version" || args[0] == "version":
+		fmt.Fprintf(stdout, "relaystudio %s\n", version)
+		return exitOK
+	case args[0] == "--help" || args[0] == "-help" || args[0] == "-h" || args[0] == "help":
+		fmt.Fprintf(stdout, usage, version)
+		return exitOK
+	case strings.HasPrefix(args[0], "-"):
+		err = usagef("unknown flag %s: see 'relaystudio --help'", args[0])
+	default:
+		err = usagef("unknown command %q: use relay or probe (see 'relaystudio --help')", args[0])
+	}
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintf(stdout, usage, version)
+		return exitOK
+	case errors.As(err, new(usageError)) || errors.Is(err, relay.ErrInvalid):
+		fmt.Fprintf(stderr, "relaystudio: %s\n", strings.TrimPrefix(err.Error(), relay.ErrInvalid.Error()+": "))
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "relaystudio: %s\n", err)
+		return exitFailure
+	}
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// parseInterleaved parses flags that may come before or after positional
+// arguments, and returns the positional ones.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, flagError(err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// flagError rewords the flag package's errors as one short line.
+func flagError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	msg := err.Error()
+	if strings.HasPrefix(msg, "flag provided but not defined: ") {
+		return usagef("unknown flag %s: see 'relaystudio --help'", strings.TrimPrefix(msg, "flag provided but not defined: "))
+	}
+	if strings.HasPrefix(msg, "flag needs an argument: ") {
+		return usagef("%s needs a value", strings.TrimPrefix(msg, "flag needs an argument: "))
+	}
+	return usageError{msg}
+}
+
+// listFlag collects a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// relayOptions is what the relay sub-command was asked to do.
+type relayOptions struct {
+	cfg     relay.Config
+	stats   time.Duration
+	verbose bool
+}
+
+// parseRelayFlags turns the relay sub-command's arguments into a validated
+// stream configuration.
+func parseRelayFlags(args []string) (relayOptions, error) {
+	fs := newFlagSet("relay")
+	var (
+		outputs                                               listFlag
+		input, videoMode, size, bitrate, preset, keyint       string
+		audioMode, audioBitrate, transport, statsEvery, fpsIn string
+		verbose                                               bool
+	)
+	fs.StringVar(&input, "input", "", "")
+	fs.Var(&outputs, "output", "")
+	fs.StringVar(&videoMode, "video", "copy", "")
+	fs.StringVar(&size, "size", "", "")
+	fs.StringVar(&fpsIn, "fps", "", "")
+	fs.StringVar(&bitrate, "bitrate", "2500k", "")
+	fs.StringVar(&preset, "preset", relay.DefaultPreset, "")
+	fs.StringVar(&keyint, "keyint", "2s", "")
+	fs.StringVar(&audioMode, "audio", "auto", "")
+	fs.StringVar(&audioBitrate, "audio-bitrate", "128k", "")
+	fs.StringVar(&transport, "rtsp-transport", "auto", "")
+	fs.StringVar(&statsEvery, "stats", "0", "")
+	fs.BoolVar(&verbose, "verbose", false, "")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return relayOptions{}, err
+	}
+	if len(pos) > 0 {
+		return relayOptions{}, usagef("unexpected argument %q: give the source with --input and the ingest with --output", media.RedactURL(pos[0]))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	opt := relayOptions{verbose: verbose}
+	c := &opt.cfg
+	c.Name = "relay"
+	c.Input = input
+	c.RTSPTransport = transport
+	if input == "" {
+		return opt, usagef("missing --input: give a camera URL (rtsp://user:pass@host/path) or test://pattern")
+	}
+	if len(outputs) == 0 {
+		return opt, usagef("missing --output: give an ingest URL such as rtmp://a.rtmp.youtube.com/live2/STREAM-KEY")
+	}
+	for _, o := range outputs {
+		c.Destinations = append(c.Destinations, relay.Destination{URL: o})
+	}
+
+	c.Video.Mode = relay.VideoMode(videoMode)
+	if c.Video.Mode != relay.VideoCopy && c.Video.Mode != relay.VideoH264 {
+		return opt, usagef("--video %q: want copy or h264", videoMode)
+	}
+	if c.Video.Mode == relay.VideoCopy {
+		for _, f := range []string{"size", "fps", "bitrate", "preset", "keyint"} {
+			if set[f] {
+				return opt, usagef("--%s needs --video h264: copy mode passes the camera's video through untouched", f)
+			}
+		}
+	}
+	if c.Video.Size, err = media.ParseSize(size); err != nil {
+		return opt, usagef("--size: %v", err)
+	}
+	if fpsIn != "" {
+		fps, err := strconv.ParseFloat(strings.TrimSpace(fpsIn), 64)
+		if err != nil || !(fps >= 1 && fps <= 120) {
+			return opt, usagef("--fps %q: want a frame rate between 1 and 120, e.g. 30", fpsIn)
+		}
+		c.Video.FPS = fps
+	}
+	if c.Video.Bitrate, err = media.ParseBitrate(bitrate); err != nil {
+		return opt, usagef("--bitrate: %v", err)
+	}
+	if err := media.CheckPreset(preset); err != nil {
+		return opt, usagef("--preset: %v", err)
+	}
+	c.Video.Preset = preset
+	if c.Video.KeyframeInterval, err = media.ParseKeyframeInterval(keyint); err != nil {
+		return opt, usagef("--keyint: %v", err)
+	}
+	c.Audio.Mode = relay.AudioMode(audioMode)
+	if c.Audio.Bitrate, err = media.ParseBitrate(audioBitrate); err != nil {
+		return opt, usagef("--audio-bitrate: %v", err)
+	}
+	if opt.stats, err = parseInterval(statsEvery); err != nil {
+		return opt, usagef("--stats %q: want an interval such as 1s, or 0 for none", statsEvery)
+	}
+	if err := c.Validate(); err != nil {
+		return opt, err
+	}
+	return opt, nil
+}
+
+// parseInterval reads "1s", "500ms", or a bare number of seconds; 0 is off.
+func parseInterval(s string) (time.Duration, error) {
+	if s == "0" || s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		secs, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil {
+			return 0, err
+		}
+		d = time.Duration(secs * float64(time.Second))
+	}
+	if d < 100*time.Millisecond || d > time.Hour {
+		return 0, errors.New("out of range")
+	}
+	return d, nil
+}
+
+func newLogger(w io.Writer, verbose bool) *slog.Logger {
+	level := slog.LevelInfo
+	if verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+func cmdRelay(args []string, stdout, stderr io.Writer) error {
+	opt, err := parseRelayFlags(args)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, opt.verbose)
+	codec.SetLogger(log)
+	opt.cfg.Logger = log
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	r, err := relay.New(opt.cfg)
+	if err != nil {
+		return err
+	}
+	if err := r.Start(); err != nil {
+		return err
+	}
+	defer r.Close()
+
+	var tick <-chan time.Time
+	if opt.stats > 0 {
+		t := time.NewTicker(opt.stats)
+		defer t.Stop()
+		tick = t.C
+	}
+	enc := json.NewEncoder(stdout)
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info("stopping")
+			r.Close()
+			return nil
+		case <-r.Done():
+			return r.Wait()
+		case <-tick:
+			if err := enc.Encode(r.Stats()); err != nil {
+				return fmt.Errorf("cannot write stats: %w", err)
+			}
+		}
+	}
+}
+
+func cmdProbe(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("probe")
+	asJSON := fs.Bool("json", false, "")
+	transport := fs.String("rtsp-transport", "auto", "")
+	timeout := fs.Duration("timeout", 10*time.Second, "")
+	verbose := fs.Bool("verbose", false, "")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(pos) == 0:
+		return usagef("probe needs a source URL, e.g. relaystudio probe rtsp://user:pass@192.168.1.20/stream1")
+	case len(pos) > 1:
+		return usagef("probe takes one URL, got %d", len(pos))
+	}
+	if *timeout < time.Second || *timeout > 5*time.Minute {
+		return usagef("--timeout %v: want between 1s and 5m", *timeout)
+	}
+	if err := relay.ValidateInput(pos[0]); err != nil {
+		return err
+	}
+	if *transport != "auto" && *transport != "tcp" && *transport != "udp" {
+		return usagef("--rtsp-transport %q: want auto, tcp or udp", *transport)
+	}
+	log := newLogger(stderr, *verbose)
+	codec.SetLogger(log)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	info, err := relay.Probe(ctx, relay.ProbeConfig{Input: pos[0], RTSPTransport: *transport, Duration: *timeout, Logger: log})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(info)
+	}
+	fmt.Fprint(stdout, info.String())
+	return nil
+}

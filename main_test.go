@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/media/relay"
+)
+
+const secretKey = "sk-live-9f8e7d6c"
+
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestParseRelayFlags(t *testing.T) {
+	opt, err := parseRelayFlags([]string{
+		"--input", "rtsp://admin:pw@192.0.2.10:554/ch1", "--output", "rtmp://127.0.0.1/live/" + secretKey,
+		"--video", "h264", "--size", "x720", "--fps", "30", "--bitrate", "2.5M", "--preset", "faster",
+		"--keyint", "2s", "--audio", "aac", "--audio-bitrate", "96k", "--rtsp-transport", "tcp", "--stats", "1s",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := opt.cfg
+	want := relay.VideoConfig{Mode: relay.VideoH264, Size: media.Size{Height: 720}, FPS: 30, Bitrate: 2_500_000, Preset: "faster", KeyframeInterval: 2 * time.Second}
+	if c.Video != want {
+		t.Errorf("video = %+v, want %+v", c.Video, want)
+	}
+	if c.Audio != (relay.AudioConfig{Mode: relay.AudioAAC, Bitrate: 96_000}) || c.RTSPTransport != "tcp" || opt.stats != time.Second {
+		t.Errorf("audio %+v transport %q stats %v", c.Audio, c.RTSPTransport, opt.stats)
+	}
+	if len(c.Destinations) != 1 || c.Destinations[0].URL != "rtmp://127.0.0.1/live/"+secretKey {
+		t.Errorf("destinations = %+v", c.Destinations)
+	}
+
+	opt, err = parseRelayFlags([]string{"--input", "test://pattern", "--output", "rtmp://a/live/k1", "--output", "rtmps://b/app/k2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(opt.cfg.Destinations) != 2 || opt.cfg.Video.Mode != relay.VideoCopy || opt.stats != 0 {
+		t.Errorf("defaults: %+v", opt)
+	}
+}
+
+func TestBadInputExitsWithUsage(t *testing.T) {
+	out := "rtmp://127.0.0.1/live/" + secretKey
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown flag", []string{"relay", "--input", "test://pattern", "--output", out, "--colour", "red"}, "unknown flag -colour"},
+		{"unknown top flag", []string{"--frobnicate"}, "unknown flag --frobnicate"},
+		{"unknown command", []string{"stream"}, `unknown command "stream"`},
+		{"missing input", []string{"relay", "--output", out}, "missing --input"},
+		{"missing output", []string{"relay", "--input", "test://pattern"}, "missing --output"},
+		{"input scheme", []string{"relay", "--input", "http://cam/x", "--output", out}, `input scheme "http"`},
+		{"input no scheme", []string{"relay", "--input", "192.168.1.2/stream", "--output", out}, "has no scheme"},
+		{"malformed input", []string{"relay", "--input", "rtsp://ca m:99999/x", "--output", out}, "not a valid URL"},
+		{"output scheme", []string{"relay", "--input", "test://pattern", "--output", "http://x/live/" + secretKey}, `output scheme "http"`},
+		{"output without key", []string{"relay", "--input", "test://pattern", "--output", "rtmp://x/live"}, "needs an application and a stream key"},
+		{"bad port", []string{"relay", "--input", "test://pattern", "--output", "rtmp://x:70000/live/" + secretKey}, "port"},
+		{"bitrate", []string{"relay", "--input", "test://pattern", "--output", out, "--video", "h264", "--bitrate", "fast"}, "--bitrate"},
+		{"size", []string{"relay", "--input", "test://pattern", "--output", out, "--video", "h264", "--size", "1280*720"}, "--size"},
+		{"odd size", []string{"relay", "--input", "test://pattern", "--output", out, "--video", "h264", "--size", "1281x720"}, "even"},
+		{"keyint", []string{"relay", "--input", "test://pattern", "--output", out, "--video", "h264", "--keyint", "soon"}, "--keyint"},
+		{"stats", []string{"relay", "--input", "test://pattern", "--output", out, "--stats", "often"}, "--stats"},
+		{"preset", []string{"relay", "--input", "test://pattern", "--output", out, "--video", "h264", "--preset", "placebo"}, "--preset"},
+		{"fps", []string{"relay", "--input", "test://pattern", "--output", out, "--video", "h264", "--fps", "0"}, "--fps"},
+		{"video mode", []string{"relay", "--input", "test://pattern", "--output", out, "--video", "vp9"}, "--video"},
+		{"audio mode", []string{"relay", "--input", "test://pattern", "--output", out, "--audio", "mp3"}, "audio mode"},
+		{"transport", []string{"relay", "--input", "test://pattern", "--output", out, "--rtsp-transport", "sctp"}, "rtsp transport"},
+		{"copy with size", []string{"relay", "--input", "test://pattern", "--output", out, "--size", "1280x720"}, "--size needs --video h264"},
+		{"flag without value", []string{"relay", "--input"}, "-input needs a value"},
+		{"stray argument", []string{"relay", "--input", "test://pattern", "--output", out, "extra"}, "unexpected argument"},
+		{"probe without url", []string{"probe"}, "probe needs a source URL"},
+		{"probe bad url", []string{"probe", "rtmp://x/live/" + secretKey}, `input scheme "rtmp"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(c.args...)
+			if code != exitUsage {
+				t.Errorf("exit code %d, want %d (stderr %q)", code, exitUsage, stderr)
+			}
+			if !strings.Contains(stderr, c.want) {
+				t.Errorf("stderr %q does not mention %q", stderr, c.want)
+			}
+			if n := strings.Count(strings.TrimSpace(stderr), "\n"); n != 0 {
+				t.Errorf("want one line, got %d:\n%s", n+1, stderr)
+			}
+			if strings.Contains(stderr+stdout, secretKey) {
+				t.Errorf("the stream key leaked: %q", stderr)
+			}
+		})
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	code, stdout, _ := runCLI("--version")
+	if code != 0 || !strings.HasPrefix(stdout, "relaystudio ") {
+		t.Errorf("--version: %d %q", code, stdout)
+	}
+	code, stdout, _ = runCLI("--help")
+	if code != 0 || !strings.Contains(stdout, "Exit codes:") || !strings.Contains(stdout, "relaystudio relay --input URL --output URL") {
+		t.Errorf("--help: %d %q", code, stdout)
+	}
+	code, stdout, _ = runCLI("relay", "--help")
+	if code != 0 || !strings.Contains(stdout, "--audio-bitrate") {
+		t.Errorf("relay --help: %d", code)
+	}
+}

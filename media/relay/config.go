@@ -1,0 +1,271 @@
+// Package relay runs one stream: a source (an RTSP camera or the test
+// pattern) feeding renditions (copy, or one x264 encode per distinct
+// setting) that fan out to RTMP(S) destinations, with a preview tap and
+// stats snapshots. It is the engine's API for the window and the command
+// line; third-party types stay below it.
+package relay
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/relaystudio/relaystudio/media"
+)
+
+// VideoMode says what happens to the camera's video.
+type VideoMode string
+
+// Video modes.
+const (
+	VideoCopy VideoMode = "copy" // pass H.264 through untouched
+	VideoH264 VideoMode = "h264" // decode, scale, re-encode with libx264
+)
+
+// AudioMode says what happens to the camera's audio.
+type AudioMode string
+
+// Audio modes.
+const (
+	AudioAuto AudioMode = "auto" // copy AAC, convert other codecs to AAC
+	AudioCopy AudioMode = "copy" // pass AAC through; other codecs are dropped with a warning
+	AudioAAC  AudioMode = "aac"  // always re-encode to AAC at Bitrate
+	AudioNone AudioMode = "none" // no audio track
+)
+
+// Defaults applied by Config.withDefaults.
+const (
+	DefaultVideoBitrate     = 2_500_000
+	DefaultAudioBitrate     = 128_000
+	DefaultPreset           = "veryfast"
+	DefaultKeyframeInterval = 2 * time.Second
+)
+
+// VideoConfig is the video part of a rendition.
+type VideoConfig struct {
+	// Mode defaults to copy.
+	Mode VideoMode
+	// Size of the output; zero sides are derived from the source keeping
+	// the aspect ratio. Ignored in copy mode.
+	Size media.Size
+	// FPS of the output; 0 keeps the source's rate. Ignored in copy mode.
+	FPS float64
+	// Bitrate in bits per second. It defaults to 2500k.
+	Bitrate int
+	// Preset is the x264 preset. It defaults to veryfast.
+	Preset string
+	// KeyframeInterval is exact in h264 mode. It defaults to 2 s.
+	KeyframeInterval time.Duration
+}
+
+// AudioConfig is the audio part of a rendition.
+type AudioConfig struct {
+	// Mode defaults to auto.
+	Mode AudioMode
+	// Bitrate of re-encoded AAC in bits per second. It defaults to 128k.
+	Bitrate int
+}
+
+// Destination is one RTMP(S) ingest.
+type Destination struct {
+	// Name is shown to people ("YouTube"). It defaults to the server URL.
+	Name string
+	// URL is the full ingest URL including the stream key as the last path
+	// element: rtmp://host/app/KEY. It is never logged as is.
+	URL string
+}
+
+// Config describes a stream. The zero value of every optional field means
+// its documented default.
+type Config struct {
+	// Name of the stream, used in logs and stats.
+	Name string
+	// Input is rtsp://, rtsps:// or test://pattern.
+	Input string
+	// RTSPTransport is auto (the default), tcp or udp.
+	RTSPTransport string
+	Video         VideoConfig
+	Audio         AudioConfig
+	// Destinations may be empty: the relay then only previews.
+	Destinations []Destination
+	// Logger receives the stream's events. Nil discards them.
+	Logger *slog.Logger
+}
+
+// ErrInvalid wraps every configuration error.
+var ErrInvalid = errors.New("invalid stream settings")
+
+func invalid(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, a...))
+}
+
+// withDefaults returns c with defaults filled in.
+func (c Config) withDefaults() Config {
+	if c.RTSPTransport == "" {
+		c.RTSPTransport = "auto"
+	}
+	if c.Video.Mode == "" {
+		c.Video.Mode = VideoCopy
+	}
+	if c.Video.Bitrate == 0 {
+		c.Video.Bitrate = DefaultVideoBitrate
+	}
+	if c.Video.Preset == "" {
+		c.Video.Preset = DefaultPreset
+	}
+	if c.Video.KeyframeInterval == 0 {
+		c.Video.KeyframeInterval = DefaultKeyframeInterval
+	}
+	if c.Audio.Mode == "" {
+		c.Audio.Mode = AudioAuto
+	}
+	if c.Audio.Bitrate == 0 {
+		c.Audio.Bitrate = DefaultAudioBitrate
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	for i := range c.Destinations {
+		if c.Destinations[i].Name == "" {
+			c.Destinations[i].Name = media.RTMPServer(c.Destinations[i].URL)
+		}
+	}
+	return c
+}
+
+// Validate checks everything that can be checked without the network and
+// returns an error, wrapping ErrInvalid, that names the first problem.
+// Messages never contain a stream key or a password.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	if err := ValidateInput(c.Input); err != nil {
+		return err
+	}
+	switch c.RTSPTransport {
+	case "auto", "tcp", "udp":
+	default:
+		return invalid("rtsp transport %q: want auto, tcp or udp", c.RTSPTransport)
+	}
+	v := c.Video
+	switch v.Mode {
+	case VideoCopy, VideoH264:
+	default:
+		return invalid("video mode %q: want copy or h264", v.Mode)
+	}
+	if v.Mode == VideoH264 {
+		if err := media.CheckPreset(v.Preset); err != nil {
+			return invalid("%v", err)
+		}
+		if v.Bitrate < 100_000 || v.Bitrate > 50_000_000 {
+			return invalid("video bitrate %s: must be between 100k and 50M", media.FormatBitrate(v.Bitrate))
+		}
+		if v.FPS < 0 || v.FPS > 120 {
+			return invalid("fps %g: must be between 1 and 120, or 0 for the camera's rate", v.FPS)
+		}
+		if v.KeyframeInterval < 100*time.Millisecond || v.KeyframeInterval > 20*time.Second {
+			return invalid("keyframe interval %v: must be between 0.1s and 20s", v.KeyframeInterval)
+		}
+		if v.Size.Width%2 != 0 || v.Size.Height%2 != 0 || v.Size.Width < 0 || v.Size.Height < 0 {
+			return invalid("size %s: sides must be even and positive", v.Size)
+		}
+	}
+	switch c.Audio.Mode {
+	case AudioAuto, AudioCopy, AudioAAC, AudioNone:
+	default:
+		return invalid("audio mode %q: want auto, copy, aac or none", c.Audio.Mode)
+	}
+	if c.Audio.Bitrate < 16_000 || c.Audio.Bitrate > 512_000 {
+		return invalid("audio bitrate %s: must be between 16k and 512k", media.FormatBitrate(c.Audio.Bitrate))
+	}
+	seen := map[string]bool{}
+	for _, d := range c.Destinations {
+		if err := ValidateOutput(d.URL); err != nil {
+			return err
+		}
+		if seen[d.URL] {
+			return invalid("destination %s is listed twice", media.RedactURL(d.URL))
+		}
+		seen[d.URL] = true
+	}
+	return nil
+}
+
+// TestPattern is the input URL of the built-in test source.
+const TestPattern = "test://pattern"
+
+// ValidateInput checks a source URL: rtsp://, rtsps:// or test://pattern.
+func ValidateInput(in string) error {
+	if strings.TrimSpace(in) == "" {
+		return invalid("no input: give a camera URL (rtsp://user:pass@host/path) or %s", TestPattern)
+	}
+	if in == TestPattern {
+		return nil
+	}
+	u, err := url.Parse(in)
+	if err != nil {
+		return invalid("input %s is not a valid URL: check for spaces or stray characters", media.RedactURL(in))
+	}
+	switch u.Scheme {
+	case "rtsp", "rtsps":
+	case "test":
+		return invalid("input %q: the only test source is %s", in, TestPattern)
+	case "":
+		return invalid("input %q has no scheme: camera URLs look like rtsp://host:554/path", media.RedactURL(in))
+	default:
+		return invalid("input scheme %q is not supported: use rtsp://, rtsps:// or %s", u.Scheme, TestPattern)
+	}
+	if u.Hostname() == "" {
+		return invalid("input %s has no host", media.RedactURL(in))
+	}
+	if p := u.Port(); p != "" && !validPort(p) {
+		return invalid("input %s: port %q is not a number between 1 and 65535", media.RedactURL(in), p)
+	}
+	return nil
+}
+
+// ValidateOutput checks a destination URL: rtmp:// or rtmps:// with an app
+// and a stream key.
+func ValidateOutput(out string) error {
+	if strings.TrimSpace(out) == "" {
+		return invalid("no output: give an ingest URL such as rtmp://a.rtmp.youtube.com/live2/STREAM-KEY")
+	}
+	u, err := url.Parse(out)
+	if err != nil {
+		return invalid("output %s is not a valid URL", media.RedactURL(out))
+	}
+	switch u.Scheme {
+	case "rtmp", "rtmps":
+	case "":
+		return invalid("output has no scheme: ingest URLs look like rtmp://host/app/STREAM-KEY")
+	default:
+		return invalid("output scheme %q is not supported: use rtmp:// or rtmps://", u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return invalid("output %s has no host", media.RedactURL(out))
+	}
+	if p := u.Port(); p != "" && !validPort(p) {
+		return invalid("output %s: port %q is not a number between 1 and 65535", media.RedactURL(out), p)
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	if len(parts) < 2 || parts[0] == "" || parts[len(parts)-1] == "" {
+		return invalid("output %s needs an application and a stream key: rtmp://host/app/STREAM-KEY", media.RedactURL(out))
+	}
+	return nil
+}
+
+func validPort(p string) bool {
+	n := 0
+	for _, r := range p {
+		if r < '0' || r > '9' {
+			return false
+		}
+		n = n*10 + int(r-'0')
+		if n > 65535 {
+			return false
+		}
+	}
+	return n >= 1
+}

@@ -1,0 +1,139 @@
+package relay
+
+import (
+	"image"
+	"log/slog"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/relaystudio/relaystudio/media/codec"
+)
+
+// PreviewConfig asks for preview frames that fit in a Width x Height box
+// (the source's aspect ratio is kept), at most FPS per second. A zero Width
+// or Height switches the preview off.
+type PreviewConfig struct {
+	Width, Height int
+	// FPS defaults to 15 and is capped at 30.
+	FPS float64
+}
+
+// SetPreview starts, changes or (with a zero config) stops the preview.
+// In copy mode the relay decodes video only while a preview is on.
+func (r *Relay) SetPreview(c PreviewConfig) {
+	r.preview.set(c)
+}
+
+// PreviewFrame copies the latest preview frame into dst and returns it
+// with its sequence number, which grows with every new frame. When dst is
+// nil or of another size a new image is allocated, so callers can rotate
+// their own buffers and never share one with the engine. It returns nil
+// when no frame has been produced yet.
+func (r *Relay) PreviewFrame(dst *image.RGBA) (*image.RGBA, uint64) {
+	return r.preview.frame(dst)
+}
+
+// previewTap converts decoded frames to RGBA on the pipeline goroutine and
+// hands them to readers without ever blocking the pipeline for longer than
+// a pointer swap.
+type previewTap struct {
+	on atomic.Bool
+
+	mu    sync.Mutex
+	cfg   PreviewConfig
+	front *image.RGBA // the latest complete frame, read under mu
+	seq   uint64
+
+	// Pipeline goroutine only.
+	conv   *codec.RGBAConverter
+	back   *image.RGBA
+	lastAt time.Time
+	warned bool
+}
+
+func (t *previewTap) set(c PreviewConfig) {
+	if c.FPS <= 0 {
+		c.FPS = 15
+	}
+	c.FPS = math.Min(c.FPS, 30)
+	t.mu.Lock()
+	t.cfg = c
+	t.mu.Unlock()
+	t.on.Store(c.Width > 0 && c.Height > 0)
+}
+
+func (t *previewTap) active() bool { return t.on.Load() }
+
+// offer converts f if a preview is on and one is due.
+func (t *previewTap) offer(f *codec.Frame, log *slog.Logger) {
+	if !t.on.Load() {
+		return
+	}
+	t.mu.Lock()
+	cfg := t.cfg
+	t.mu.Unlock()
+	now := time.Now()
+	if now.Sub(t.lastAt) < time.Duration(float64(time.Second)/cfg.FPS)-2*time.Millisecond {
+		return
+	}
+	w, h := fitBox(f.Width(), f.Height(), cfg.Width, cfg.Height)
+	if w == 0 {
+		return
+	}
+	if t.back == nil || t.back.Rect.Dx() != w || t.back.Rect.Dy() != h {
+		t.back = image.NewRGBA(image.Rect(0, 0, w, h))
+	}
+	if t.conv == nil {
+		t.conv = &codec.RGBAConverter{}
+	}
+	if err := t.conv.Convert(f, t.back); err != nil {
+		if !t.warned {
+			t.warned = true
+			log.Warn("preview conversion failed", "error", err)
+		}
+		return
+	}
+	t.lastAt = now
+	t.mu.Lock()
+	t.front, t.back = t.back, t.front
+	t.seq++
+	t.mu.Unlock()
+}
+
+func (t *previewTap) frame(dst *image.RGBA) (*image.RGBA, uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.front == nil {
+		return nil, 0
+	}
+	if dst == nil || dst.Rect.Size() != t.front.Rect.Size() {
+		dst = image.NewRGBA(t.front.Rect)
+	}
+	copy(dst.Pix, t.front.Pix)
+	return dst, t.seq
+}
+
+func (t *previewTap) closeConverter() {
+	if t.conv != nil {
+		t.conv.Close()
+		t.conv = nil
+	}
+}
+
+// fitBox returns the largest even size with the source's aspect ratio that
+// fits in the box, never larger than the source.
+func fitBox(srcW, srcH, boxW, boxH int) (int, int) {
+	if srcW <= 0 || srcH <= 0 || boxW <= 0 || boxH <= 0 {
+		return 0, 0
+	}
+	s := math.Min(float64(boxW)/float64(srcW), float64(boxH)/float64(srcH))
+	s = math.Min(s, 1)
+	w := int(float64(srcW)*s) &^ 1
+	h := int(float64(srcH)*s) &^ 1
+	if w < 2 || h < 2 {
+		return 0, 0
+	}
+	return w, h
+}

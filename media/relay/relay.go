@@ -1,0 +1,358 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/media/rtmp"
+	"github.com/relaystudio/relaystudio/media/rtsp"
+	"github.com/relaystudio/relaystudio/media/testsrc"
+)
+
+// inboxSize bounds what the source may queue ahead of the pipeline: about
+// four seconds of 30 fps video with its audio.
+const inboxSize = 256
+
+// source is what the relay needs of a camera or the test pattern.
+type source interface {
+	Start() error
+	Close()
+	Wait() error
+}
+
+// Relay is one running stream. Create it with New, then Start; Close stops
+// it. All methods are safe for concurrent use.
+type Relay struct {
+	cfg Config
+	log *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	inbox  chan inboxItem
+	src    source
+
+	dests []*destination
+	rends []*rendition
+
+	preview previewTap
+
+	// videoGap is set when the inbox dropped video: the pipeline then waits
+	// for the next keyframe before decoding or copying again.
+	videoGap atomic.Bool
+
+	counters counters
+	rates    rates
+
+	mu        sync.Mutex
+	started   bool
+	closed    bool
+	tracks    media.Tracks
+	hasTracks bool
+	liveSince time.Time
+	keyInt    time.Duration
+	warnings  []string
+	lastErr   error
+	failed    error // terminal error, returned by Wait
+	outW      int
+	outH      int
+	audioOut  string
+	done      chan struct{}
+}
+
+// counters are the engine's monotonic counters; rates derive from them.
+type counters struct {
+	inFrames, inBytes       atomic.Uint64
+	outFrames, outBytes     atomic.Uint64
+	audioOutBytes           atomic.Uint64
+	inputOverflow           atomic.Uint64
+	waitingKey              atomic.Uint64
+	decodeErrors            atomic.Uint64
+	encodedMedia, busyNanos atomic.Int64 // for Speed
+}
+
+type rates struct {
+	inFPS, inBitrate, outFPS, outBitrate, audioBitrate, speedMedia, speedBusy rate
+}
+
+// New validates cfg and returns a relay ready to Start.
+func New(cfg Config) (*Relay, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	r := &Relay{
+		cfg:   cfg,
+		log:   cfg.Logger.With("stream", cfg.Name),
+		inbox: make(chan inboxItem, inboxSize),
+		done:  make(chan struct{}),
+	}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	if len(cfg.Destinations) > 0 {
+		// One rendition per stream for now; destinations that share
+		// settings share its decode and encode.
+		rd := &rendition{video: cfg.Video, audio: cfg.Audio}
+		for _, d := range cfg.Destinations {
+			dst := &destination{
+				name:   d.Name,
+				server: media.RTMPServer(d.URL),
+				pub: &rtmp.Publisher{
+					URL:    d.URL,
+					Logger: r.log.With("destination", d.Name),
+				},
+			}
+			rd.dests = append(rd.dests, dst)
+			r.dests = append(r.dests, dst)
+		}
+		r.rends = append(r.rends, rd)
+	}
+	return r, nil
+}
+
+// Start connects to the source and the destinations in the background. It
+// returns an error only when something cannot even be tried.
+func (r *Relay) Start() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.started {
+		return errors.New("relay already started")
+	}
+	r.started = true
+
+	sink := relaySink{r}
+	if r.cfg.Input == TestPattern {
+		r.src = &testsrc.Source{Sink: sink, Logger: r.log}
+	} else {
+		r.src = &rtsp.Source{URL: r.cfg.Input, Transport: r.cfg.RTSPTransport, Sink: sink, Logger: r.log}
+	}
+	started := make([]*destination, 0, len(r.dests))
+	undo := func() {
+		for _, d := range started {
+			d.pub.Close()
+		}
+	}
+	for _, d := range r.dests {
+		if err := d.pub.Start(); err != nil {
+			undo()
+			return fmt.Errorf("destination %s: %w", d.name, err)
+		}
+		started = append(started, d)
+	}
+	if err := r.src.Start(); err != nil {
+		undo()
+		return err
+	}
+	r.log.Info("stream starting", "input", media.RedactURL(r.cfg.Input), "video", r.cfg.Video.Mode, "destinations", len(r.dests))
+
+	r.wg.Add(3 + len(r.dests))
+	go r.runPipeline()
+	go r.runSampler()
+	go r.watchSource()
+	for _, d := range r.dests {
+		go r.watchDestination(d)
+	}
+	go func() {
+		r.wg.Wait()
+		close(r.done)
+	}()
+	return nil
+}
+
+// Close stops the stream and waits for everything it started. It is safe to
+// call more than once and before Start.
+func (r *Relay) Close() {
+	r.mu.Lock()
+	r.closed = true
+	started := r.started
+	r.mu.Unlock()
+	r.cancel()
+	if !started {
+		return
+	}
+	r.src.Close()
+	for _, d := range r.dests {
+		d.pub.Close()
+	}
+	<-r.done
+}
+
+// Wait blocks until the stream has stopped and returns why it failed, or
+// nil after Close.
+func (r *Relay) Wait() error {
+	r.mu.Lock()
+	started := r.started
+	r.mu.Unlock()
+	if started {
+		<-r.done
+	} else {
+		<-r.ctx.Done()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failed
+}
+
+// Done is closed once the stream has stopped, for select loops.
+func (r *Relay) Done() <-chan struct{} { return r.done }
+
+// fail records a terminal error and stops the stream.
+func (r *Relay) fail(err error) {
+	r.mu.Lock()
+	if r.failed == nil && !r.closed {
+		r.failed = err
+		r.lastErr = err
+		r.log.Error("stream failed", "error", err)
+	}
+	r.mu.Unlock()
+	r.cancel()
+	if r.src != nil {
+		r.src.Close()
+	}
+	for _, d := range r.dests {
+		d.pub.Close()
+	}
+}
+
+func (r *Relay) watchSource() {
+	defer r.wg.Done()
+	err := r.src.Wait()
+	if r.ctx.Err() != nil {
+		return
+	}
+	if err == nil {
+		err = errors.New("the camera ended the stream")
+	}
+	r.fail(err)
+}
+
+func (r *Relay) watchDestination(d *destination) {
+	defer r.wg.Done()
+	err := d.pub.Wait()
+	if r.ctx.Err() != nil {
+		return
+	}
+	d.dead.Store(true)
+	if err != nil {
+		r.setLastError(fmt.Errorf("%s: %w", d.name, err))
+	}
+	for _, o := range r.dests {
+		if !o.dead.Load() {
+			return // others still stream
+		}
+	}
+	if err == nil {
+		err = fmt.Errorf("%s: destination stopped", d.name)
+	}
+	r.fail(err)
+}
+
+func (r *Relay) setLastError(err error) {
+	r.mu.Lock()
+	r.lastErr = err
+	r.mu.Unlock()
+}
+
+func (r *Relay) addWarning(w string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, x := range r.warnings {
+		if x == w {
+			return
+		}
+	}
+	r.warnings = append(r.warnings, w)
+	r.log.Warn(w)
+}
+
+// inboxItem carries one thing from the source to the pipeline.
+type inboxItem struct {
+	kind   itemKind
+	tracks media.Tracks
+	video  media.VideoUnit
+	audio  media.AudioUnit
+}
+
+type itemKind uint8
+
+const (
+	itemTracks itemKind = iota
+	itemVideo
+	itemAudio
+)
+
+// relaySink adapts the relay to media.Sink: it queues without blocking.
+type relaySink struct{ r *Relay }
+
+func (s relaySink) Tracks(t media.Tracks) {
+	// Tracks must not be lost; the pipeline drains quickly, and Close
+	// unblocks this.
+	select {
+	case s.r.inbox <- inboxItem{kind: itemTracks, tracks: t}:
+	case <-s.r.ctx.Done():
+	}
+}
+
+func (s relaySink) Video(u media.VideoUnit) {
+	select {
+	case s.r.inbox <- inboxItem{kind: itemVideo, video: u}:
+	default:
+		s.r.counters.inputOverflow.Add(1)
+		s.r.videoGap.Store(true)
+	}
+}
+
+func (s relaySink) Audio(u media.AudioUnit) {
+	select {
+	case s.r.inbox <- inboxItem{kind: itemAudio, audio: u}:
+	default:
+		s.r.counters.inputOverflow.Add(1)
+	}
+}
+
+// destination is one RTMP(S) ingest fed by a rendition.
+type destination struct {
+	name   string
+	server string
+	pub    *rtmp.Publisher
+	dead   atomic.Bool
+
+	rateBits, rateFPS rate
+}
+
+// runSampler turns counters into rates once a second.
+func (r *Relay) runSampler() {
+	defer r.wg.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	sample := func(now time.Time) {
+		c := &r.counters
+		r.rates.inFPS.sample(now, float64(c.inFrames.Load()))
+		r.rates.inBitrate.sample(now, float64(c.inBytes.Load())*8)
+		r.rates.outFPS.sample(now, float64(c.outFrames.Load()))
+		r.rates.outBitrate.sample(now, float64(c.outBytes.Load())*8)
+		r.rates.audioBitrate.sample(now, float64(c.audioOutBytes.Load())*8)
+		r.rates.speedMedia.sample(now, float64(c.encodedMedia.Load()))
+		r.rates.speedBusy.sample(now, float64(c.busyNanos.Load()))
+		for _, d := range r.dests {
+			s := d.pub.Stats()
+			d.rateBits.sample(now, float64(s.BytesSent)*8)
+			d.rateFPS.sample(now, float64(s.VideoTags))
+		}
+		r.Stats() // starts the uptime clock when the stream first goes live
+	}
+	sample(time.Now())
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case now := <-t.C:
+			sample(now)
+		}
+	}
+}

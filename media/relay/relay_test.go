@@ -1,0 +1,427 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/media/internal/fakecam"
+	"github.com/relaystudio/relaystudio/media/internal/ingest"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+const testKey = "key-4f2c9a7e"
+
+var (
+	clipsMu sync.Mutex
+	clips   = map[fakecam.ClipConfig]fakecam.Clip{}
+)
+
+// recordClip encodes a 4 s, 30 fps camera clip with the ffmpeg CLI (one
+// keyframe a second, AAC stereo when audio is asked for), once per config.
+func recordClip(t *testing.T, w, h int, audio bool) fakecam.Clip {
+	t.Helper()
+	cfg := fakecam.ClipConfig{Width: w, Height: h, FPS: 30, GOP: 30, Duration: 4 * time.Second}
+	if audio {
+		cfg.Audio, cfg.SampleRate, cfg.Channels = media.CodecAAC, 48000, 2
+	}
+	clipsMu.Lock()
+	defer clipsMu.Unlock()
+	if c, ok := clips[cfg]; ok {
+		return c
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := fakecam.EncodeClip(ctx, cfg)
+	if errors.Is(err, fakecam.ErrNoFFmpeg) {
+		t.Skip("ffmpeg is not installed: run make deps")
+	}
+	if err != nil {
+		t.Fatalf("encode a %dx%d clip: %v", w, h, err)
+	}
+	clips[cfg] = c
+	return c
+}
+
+// startCamera serves a clip over RTSP on loopback until the test ends.
+func startCamera(t *testing.T, c fakecam.Clip, setup func(*fakecam.Camera)) *fakecam.Camera {
+	t.Helper()
+	cam := &fakecam.Camera{ParamsInSDP: true}
+	c.Apply(cam)
+	if setup != nil {
+		setup(cam)
+	}
+	if err := cam.Start(); err != nil {
+		t.Fatalf("fake camera: %v", err)
+	}
+	t.Cleanup(cam.Close)
+	return cam
+}
+
+func startRelay(t *testing.T, cfg Config) *Relay {
+	t.Helper()
+	r, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	return r
+}
+
+// waitFor polls the relay's stats until ok holds, or fails the test.
+func waitFor(t *testing.T, r *Relay, d time.Duration, what string, ok func(Stats) bool) Stats {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		s := r.Stats()
+		if ok(s) {
+			return s
+		}
+		select {
+		case <-r.Done():
+			t.Fatalf("stream stopped while waiting for %s: %v", what, r.Wait())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %v; stats: %+v", what, d, s)
+		}
+	}
+}
+
+// streamFor runs the relay until at least d of video reached the
+// destinations, then stops it and returns what nginx recorded.
+func streamFor(t *testing.T, r *Relay, n *ingest.Nginx, d time.Duration) ingest.Report {
+	t.Helper()
+	waitFor(t, r, 20*time.Second, "live state", func(s Stats) bool { return s.State == StateLive })
+	frames := func(s Stats) uint64 { return s.Video.Frames }
+	start := frames(r.Stats())
+	waitFor(t, r, d+15*time.Second, "enough video", func(s Stats) bool {
+		return float64(frames(s)-start) >= d.Seconds()*30
+	})
+	r.Close()
+	if err := r.Wait(); err != nil {
+		t.Fatalf("Wait after Close = %v, want nil", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := n.WaitRecording(ctx, "live", testKey, 1000); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := ingest.Probe(ctx, n.Recording("live", testKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("nginx received: %v", rep)
+	return rep
+}
+
+func near(got, want, tol float64) bool { return math.Abs(got-want) <= tol }
+
+func TestCopyRelayToNginx(t *testing.T) {
+	c := recordClip(t, 640, 360, true)
+	cam := startCamera(t, c, nil)
+	n := ingest.StartNginx(t, ingest.Options{})
+	r := startRelay(t, Config{
+		Name:          "copy",
+		Input:         cam.URL(),
+		RTSPTransport: "tcp",
+		Destinations:  []Destination{{Name: "nginx", URL: n.URL("live", testKey)}},
+	})
+	rep := streamFor(t, r, n, 5*time.Second)
+
+	if rep.VideoCodec != "h264" || rep.Width != 640 || rep.Height != 360 {
+		t.Errorf("video = %s %dx%d, want h264 640x360", rep.VideoCodec, rep.Width, rep.Height)
+	}
+	if !near(rep.FPS, 30, 0.5) {
+		t.Errorf("fps = %.2f, want 30", rep.FPS)
+	}
+	if !rep.FirstVideoIsKey {
+		t.Error("the first video frame nginx got is not a keyframe")
+	}
+	// Copy keeps the camera's GOP: the test pattern has one keyframe a second.
+	if ki := rep.MeanKeyframeInterval().Seconds(); !near(ki, 1, 0.1) {
+		t.Errorf("keyframe interval = %.2fs, want the camera's 1s", ki)
+	}
+	if rep.AudioCodec != "aac" || rep.SampleRate != 48000 || rep.Channels != 2 || rep.AudioPackets == 0 {
+		t.Errorf("audio = %s %d Hz %d ch (%d packets), want aac 48000 stereo", rep.AudioCodec, rep.SampleRate, rep.Channels, rep.AudioPackets)
+	}
+}
+
+func TestTranscode1080pTo720p(t *testing.T) {
+	c := recordClip(t, 1920, 1080, true)
+	cam := startCamera(t, c, nil)
+	n := ingest.StartNginx(t, ingest.Options{})
+	r := startRelay(t, Config{
+		Name:          "transcode",
+		Input:         cam.URL(),
+		RTSPTransport: "tcp",
+		Video: VideoConfig{
+			Mode: VideoH264, Size: media.Size{Width: 1280, Height: 720}, FPS: 30,
+			Bitrate: 2_500_000, Preset: "veryfast", KeyframeInterval: 2 * time.Second,
+		},
+		Destinations: []Destination{{Name: "nginx", URL: n.URL("live", testKey)}},
+	})
+	rep := streamFor(t, r, n, 8*time.Second)
+
+	if rep.VideoCodec != "h264" || rep.Width != 1280 || rep.Height != 720 {
+		t.Errorf("video = %s %dx%d, want h264 1280x720", rep.VideoCodec, rep.Width, rep.Height)
+	}
+	if !near(rep.FPS, 30, 0.5) {
+		t.Errorf("fps = %.2f, want 30", rep.FPS)
+	}
+	if br := float64(rep.VideoBitrate); br < 2_000_000 || br > 3_000_000 {
+		t.Errorf("video bitrate = %.0f kb/s, want 2500 ±20%%", br/1000)
+	}
+	if len(rep.KeyframeIntervals) < 2 {
+		t.Fatalf("only %d keyframe intervals", len(rep.KeyframeIntervals))
+	}
+	for _, ki := range rep.KeyframeIntervals {
+		if !near(ki.Seconds(), 2, 0.1) {
+			t.Errorf("keyframe interval %v, want 2s ±0.1s (all: %v)", ki, rep.KeyframeIntervals)
+			break
+		}
+	}
+	if rep.AudioCodec != "aac" || rep.AudioPackets == 0 {
+		t.Errorf("audio = %q, %d packets; want aac", rep.AudioCodec, rep.AudioPackets)
+	}
+}
+
+func TestTranscodeAudioToAAC(t *testing.T) {
+	c := recordClip(t, 640, 360, true)
+	cam := startCamera(t, c, nil)
+	n := ingest.StartNginx(t, ingest.Options{})
+	r := startRelay(t, Config{
+		Input:        cam.URL(),
+		Audio:        AudioConfig{Mode: AudioAAC, Bitrate: 96_000},
+		Destinations: []Destination{{URL: n.URL("live", testKey)}},
+	})
+	rep := streamFor(t, r, n, 4*time.Second)
+	if rep.AudioCodec != "aac" || rep.SampleRate != 48000 || rep.Channels != 2 {
+		t.Errorf("audio = %s %d Hz %d ch, want aac 48000 stereo", rep.AudioCodec, rep.SampleRate, rep.Channels)
+	}
+	if s := r.Stats(); s.Audio.Codec != "aac" {
+		t.Errorf("stats audio codec = %q", s.Audio.Codec)
+	}
+}
+
+func TestInBandParametersMidGOPNoAudio(t *testing.T) {
+	c := recordClip(t, 640, 360, false)
+	cam := startCamera(t, c, func(cam *fakecam.Camera) {
+		cam.ParamsInSDP = false
+		cam.StartMidGOP = true
+	})
+	n := ingest.StartNginx(t, ingest.Options{})
+	r := startRelay(t, Config{
+		Input:        cam.URL(),
+		Destinations: []Destination{{URL: n.URL("live", testKey)}},
+	})
+	rep := streamFor(t, r, n, 4*time.Second)
+	if rep.VideoCodec != "h264" || rep.Width != 640 || rep.Height != 360 || !rep.FirstVideoIsKey {
+		t.Errorf("nginx got %v", rep)
+	}
+	if rep.AudioCodec != "" {
+		t.Errorf("audio %q appeared from a camera without audio", rep.AudioCodec)
+	}
+}
+
+func TestStatsDuringRelay(t *testing.T) {
+	c := recordClip(t, 640, 360, true)
+	cam := startCamera(t, c, nil)
+	n := ingest.StartNginx(t, ingest.Options{})
+	r := startRelay(t, Config{
+		Name:         "door",
+		Input:        cam.URL(),
+		Video:        VideoConfig{Mode: VideoH264, Size: media.Size{Height: 240}, Bitrate: 500_000},
+		Destinations: []Destination{{Name: "local", URL: n.URL("live", testKey)}},
+	})
+	s := waitFor(t, r, 20*time.Second, "steady stats", func(s Stats) bool {
+		return s.State == StateLive && s.UptimeSeconds >= 3 && s.Video.FPS > 0
+	})
+	if s.Input.VideoCodec != "h264" || s.Input.Width != 640 || s.Input.Height != 360 {
+		t.Errorf("input = %+v", s.Input)
+	}
+	if !near(s.Input.FPS, 30, 3) || !near(s.Video.FPS, 30, 3) {
+		t.Errorf("fps in %.1f out %.1f, want about 30", s.Input.FPS, s.Video.FPS)
+	}
+	if s.Video.Width != 426 || s.Video.Height != 240 {
+		t.Errorf("output size %dx%d, want 426x240 (aspect kept)", s.Video.Width, s.Video.Height)
+	}
+	if !near(s.Input.KeyframeIntervalSeconds, 1, 0.1) {
+		t.Errorf("keyframe interval seen at the source = %v", s.Input.KeyframeIntervalSeconds)
+	}
+	if s.Video.Speed <= 0 || s.Video.BitrateKbps <= 0 || s.Input.BitrateKbps <= 0 {
+		t.Errorf("speed %v, bitrates in %v out %v", s.Video.Speed, s.Input.BitrateKbps, s.Video.BitrateKbps)
+	}
+	if len(s.Destinations) != 1 || s.Destinations[0].State != StateLive || s.Destinations[0].BytesSent == 0 {
+		t.Errorf("destinations = %+v", s.Destinations)
+	}
+	if strings.Contains(fmt.Sprintf("%+v", s), testKey) {
+		t.Error("the stream key appears in the stats")
+	}
+}
+
+func TestPreviewOnlyWithoutDestinations(t *testing.T) {
+	c := recordClip(t, 640, 360, true)
+	cam := startCamera(t, c, nil)
+	r := startRelay(t, Config{Input: cam.URL()})
+	waitFor(t, r, 20*time.Second, "live", func(s Stats) bool { return s.State == StateLive })
+	if img, _ := r.PreviewFrame(nil); img != nil {
+		t.Fatal("a preview frame exists before one was asked for")
+	}
+
+	r.SetPreview(PreviewConfig{Width: 320, Height: 320, FPS: 10})
+	var seq uint64
+	deadline := time.Now().Add(10 * time.Second)
+	var img *image.RGBA
+	for seq < 5 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		img, seq = r.PreviewFrame(img)
+	}
+	if seq < 5 || img == nil {
+		t.Fatalf("got %d preview frames in 10s", seq)
+	}
+	if b := img.Bounds(); b.Dx() != 320 || b.Dy() != 180 {
+		t.Errorf("preview is %dx%d, want 320x180 (fits the box, aspect kept)", b.Dx(), b.Dy())
+	}
+	if uniform(img) {
+		t.Error("the preview frame is a single colour")
+	}
+
+	r.SetPreview(PreviewConfig{})
+	time.Sleep(300 * time.Millisecond)
+	_, before := r.PreviewFrame(nil)
+	time.Sleep(500 * time.Millisecond)
+	if _, after := r.PreviewFrame(nil); after != before {
+		t.Errorf("preview frames kept coming after it was switched off (%d → %d)", before, after)
+	}
+}
+
+func TestPreviewOfTestPattern(t *testing.T) {
+	r := startRelay(t, Config{Input: TestPattern})
+	r.SetPreview(PreviewConfig{Width: 640, Height: 360, FPS: 30})
+	deadline := time.Now().Add(15 * time.Second)
+	var img *image.RGBA
+	var seq uint64
+	for seq < 3 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		img, seq = r.PreviewFrame(img)
+	}
+	if seq < 3 || uniform(img) {
+		t.Fatalf("test pattern preview: %d frames", seq)
+	}
+}
+
+func closedPort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+func TestCameraUnreachable(t *testing.T) {
+	r := startRelay(t, Config{Input: "rtsp://admin:s3cret@" + closedPort(t) + "/ch1"})
+	err := waitDone(t, r, 15*time.Second)
+	if err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("error = %v, want connection refused", err)
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("password in error: %v", err)
+	}
+	if s := r.Stats(); s.State != StateFailed || s.LastError == "" {
+		t.Errorf("stats = %s %q", s.State, s.LastError)
+	}
+}
+
+func TestCameraWrongPassword(t *testing.T) {
+	c := recordClip(t, 640, 360, true)
+	cam := startCamera(t, c, func(cam *fakecam.Camera) { cam.User, cam.Pass = "admin", "right" })
+	u := strings.Replace(cam.URL(), "admin:right@", "admin:wrong-pass@", 1)
+	r := startRelay(t, Config{Input: u})
+	err := waitDone(t, r, 15*time.Second)
+	if err == nil || !strings.Contains(err.Error(), "wrong user or password") {
+		t.Fatalf("error = %v, want wrong user or password", err)
+	}
+	if strings.Contains(err.Error(), "wrong-pass") {
+		t.Errorf("password in error: %v", err)
+	}
+}
+
+func TestIngestUnreachable(t *testing.T) {
+	c := recordClip(t, 640, 360, true)
+	cam := startCamera(t, c, nil)
+	r := startRelay(t, Config{
+		Input:        cam.URL(),
+		Destinations: []Destination{{URL: "rtmp://" + closedPort(t) + "/live/" + testKey}},
+	})
+	err := waitDone(t, r, 20*time.Second)
+	if err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("error = %v, want connection refused", err)
+	}
+	if strings.Contains(err.Error(), testKey) {
+		t.Errorf("key in error: %v", err)
+	}
+}
+
+func TestCloseIsPromptWhileConnecting(t *testing.T) {
+	// A camera that accepts TCP and never answers.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	r := startRelay(t, Config{Input: "rtsp://" + l.Addr().String() + "/x", Destinations: []Destination{{URL: "rtmp://" + l.Addr().String() + "/live/" + testKey}}})
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	r.Close()
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Close took %v", d)
+	}
+	if err := r.Wait(); err != nil {
+		t.Errorf("Wait after Close = %v", err)
+	}
+}
+
+func waitDone(t *testing.T, r *Relay, d time.Duration) error {
+	t.Helper()
+	select {
+	case <-r.Done():
+		return r.Wait()
+	case <-time.After(d):
+		t.Fatalf("the stream did not stop within %v: %+v", d, r.Stats())
+		return errors.New("timeout")
+	}
+}

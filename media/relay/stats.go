@@ -1,0 +1,247 @@
+package relay
+
+import (
+	"math"
+	"sync"
+	"time"
+
+	"github.com/relaystudio/relaystudio/media"
+)
+
+// State of a stream or of one destination.
+type State string
+
+// States. A stream goes idle → connecting → live, and ends stopped (Close)
+// or failed (an error it cannot get past).
+const (
+	StateIdle       State = "idle"
+	StateConnecting State = "connecting"
+	StateLive       State = "live"
+	StateRetrying   State = "retrying"
+	StateRefused    State = "refused"
+	StateStopped    State = "stopped"
+	StateFailed     State = "failed"
+)
+
+// Stats is a snapshot of a running stream. It is a plain value: safe to
+// keep, compare and marshal to JSON. It never holds a stream key or a
+// password.
+type Stats struct {
+	Name   string `json:"name,omitempty"`
+	State  State  `json:"state"`
+	Reason string `json:"reason,omitempty"`
+	// UptimeSeconds counts from the moment the stream went live.
+	UptimeSeconds float64            `json:"uptime_s"`
+	Input         InputStats         `json:"input"`
+	Video         VideoStats         `json:"video"`
+	Audio         AudioStats         `json:"audio"`
+	Dropped       DropStats          `json:"dropped"`
+	Destinations  []DestinationStats `json:"destinations"`
+	// Warnings are conditions a person should fix (a long camera GOP).
+	Warnings  []string `json:"warnings,omitempty"`
+	LastError string   `json:"last_error,omitempty"`
+}
+
+// InputStats describes what the source delivers.
+type InputStats struct {
+	URL         string  `json:"url"` // redacted
+	VideoCodec  string  `json:"video_codec,omitempty"`
+	Width       int     `json:"width,omitempty"`
+	Height      int     `json:"height,omitempty"`
+	FPS         float64 `json:"fps"`
+	BitrateKbps float64 `json:"bitrate_kbps"`
+	// KeyframeIntervalSeconds is the last interval seen between keyframes.
+	KeyframeIntervalSeconds float64 `json:"keyframe_interval_s"`
+	AudioCodec              string  `json:"audio_codec,omitempty"`
+	SampleRate              int     `json:"sample_rate,omitempty"`
+	Channels                int     `json:"channels,omitempty"`
+	Frames                  uint64  `json:"frames"`
+}
+
+// VideoStats describes the video sent to destinations.
+type VideoStats struct {
+	Mode        VideoMode `json:"mode"`
+	Width       int       `json:"width,omitempty"`
+	Height      int       `json:"height,omitempty"`
+	FPS         float64   `json:"fps"`
+	BitrateKbps float64   `json:"bitrate_kbps"`
+	// Speed is media time processed per second of encoder work: 1.0 means
+	// just real time, above is headroom, below the encoder falls behind.
+	// Zero in copy mode.
+	Speed  float64 `json:"speed,omitempty"`
+	Frames uint64  `json:"frames"`
+}
+
+// AudioStats describes the audio sent to destinations.
+type AudioStats struct {
+	Mode        AudioMode `json:"mode"`
+	Codec       string    `json:"codec,omitempty"`
+	BitrateKbps float64   `json:"bitrate_kbps"`
+}
+
+// DropStats counts frames dropped, by reason.
+type DropStats struct {
+	// InputOverflow: the pipeline could not keep up with the source.
+	InputOverflow uint64 `json:"input_overflow"`
+	// WaitingKeyframe: video skipped until the next keyframe after a gap.
+	WaitingKeyframe uint64 `json:"waiting_keyframe"`
+	// DecodeErrors: units the decoder rejected.
+	DecodeErrors uint64 `json:"decode_errors"`
+	// Destinations: tags dropped by slow destinations, all summed.
+	Destinations uint64 `json:"destinations"`
+}
+
+// DestinationStats is one destination's state.
+type DestinationStats struct {
+	Name        string  `json:"name"`
+	Server      string  `json:"server"` // scheme://host/app, no key
+	State       State   `json:"state"`
+	Reason      string  `json:"reason,omitempty"`
+	BitrateKbps float64 `json:"bitrate_kbps"`
+	FPS         float64 `json:"fps"`
+	BytesSent   uint64  `json:"bytes_sent"`
+	Dropped     uint64  `json:"dropped"`
+	Reconnects  uint64  `json:"reconnects"`
+	LastError   string  `json:"last_error,omitempty"`
+}
+
+// rateWindow is how far back rates look.
+const rateWindow = 3 * time.Second
+
+// rate turns a monotonically growing counter into a per-second rate over
+// the last rateWindow. It is sampled by the relay's stats ticker, so any
+// number of Stats callers see the same figures.
+type rate struct {
+	mu      sync.Mutex
+	samples []rateSample
+	value   float64
+}
+
+type rateSample struct {
+	at time.Time
+	n  float64
+}
+
+// sample records the counter's current value and recomputes the rate.
+func (r *rate) sample(now time.Time, n float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.samples = append(r.samples, rateSample{now, n})
+	cut := 0
+	for cut < len(r.samples)-2 && now.Sub(r.samples[cut+1].at) >= rateWindow {
+		cut++
+	}
+	r.samples = r.samples[cut:]
+	first := r.samples[0]
+	if dt := now.Sub(first.at).Seconds(); dt > 0 {
+		r.value = math.Max(0, (n-first.n)/dt)
+	}
+}
+
+func (r *rate) get() float64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.value
+}
+
+// round2 keeps stats readable in JSON.
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+// Stats returns a snapshot of the stream. It is cheap: the UI may call it
+// every second for every stream.
+func (r *Relay) Stats() Stats {
+	r.mu.Lock()
+	s := Stats{
+		Name:     r.cfg.Name,
+		Warnings: append([]string(nil), r.warnings...),
+		Input:    InputStats{URL: media.RedactURL(r.cfg.Input)},
+		Video:    VideoStats{Mode: r.cfg.Video.Mode, Width: r.outW, Height: r.outH},
+		Audio:    AudioStats{Mode: r.cfg.Audio.Mode, Codec: r.audioOut},
+	}
+	if r.hasTracks {
+		v := r.tracks.Video
+		s.Input.VideoCodec, s.Input.Width, s.Input.Height = v.Codec.String(), v.Width, v.Height
+		if a := r.tracks.Audio; a != nil {
+			s.Input.AudioCodec, s.Input.SampleRate, s.Input.Channels = a.Codec.String(), a.SampleRate, a.Channels
+		}
+	}
+	s.Input.KeyframeIntervalSeconds = round2(r.keyInt.Seconds())
+	if r.lastErr != nil {
+		s.LastError = r.lastErr.Error()
+	}
+	started, closed, failed, hasTracks, liveSince := r.started, r.closed, r.failed, r.hasTracks, r.liveSince
+	r.mu.Unlock()
+
+	c := &r.counters
+	s.Input.Frames = c.inFrames.Load()
+	s.Input.FPS = round2(r.rates.inFPS.get())
+	s.Input.BitrateKbps = round2(r.rates.inBitrate.get() / 1000)
+	s.Video.Frames = c.outFrames.Load()
+	s.Video.FPS = round2(r.rates.outFPS.get())
+	s.Video.BitrateKbps = round2(r.rates.outBitrate.get() / 1000)
+	s.Audio.BitrateKbps = round2(r.rates.audioBitrate.get() / 1000)
+	if busy := r.rates.speedBusy.get(); busy > 0 {
+		s.Video.Speed = round2(r.rates.speedMedia.get() / busy)
+	}
+	s.Dropped = DropStats{
+		InputOverflow:   c.inputOverflow.Load(),
+		WaitingKeyframe: c.waitingKey.Load(),
+		DecodeErrors:    c.decodeErrors.Load(),
+	}
+
+	anyLive, anyRetry, retryReason := false, false, ""
+	for _, d := range r.dests {
+		ps := d.pub.Stats()
+		ds := DestinationStats{
+			Name:        d.name,
+			Server:      d.server,
+			State:       State(ps.State),
+			Reason:      ps.Reason,
+			BitrateKbps: round2(d.rateBits.get() / 1000),
+			FPS:         round2(d.rateFPS.get()),
+			BytesSent:   ps.BytesSent,
+			Dropped:     ps.DroppedQueueFull + ps.DroppedWaitingKey,
+			Reconnects:  ps.Reconnects,
+			LastError:   ps.LastError,
+		}
+		s.Dropped.Destinations += ds.Dropped
+		switch ds.State {
+		case StateLive:
+			anyLive = true
+		case StateRetrying, StateRefused:
+			if !anyRetry {
+				anyRetry, retryReason = true, ds.Name+": "+ds.Reason
+			}
+		}
+		s.Destinations = append(s.Destinations, ds)
+	}
+
+	switch {
+	case failed != nil:
+		s.State, s.Reason = StateFailed, failed.Error()
+	case closed:
+		s.State = StateStopped
+	case !started:
+		s.State = StateIdle
+	case !hasTracks || s.Input.Frames == 0:
+		s.State, s.Reason = StateConnecting, "waiting for the source"
+	case len(r.dests) == 0 || anyLive:
+		s.State = StateLive
+	case anyRetry:
+		s.State, s.Reason = StateRetrying, retryReason
+	default:
+		s.State, s.Reason = StateConnecting, "connecting to the destinations"
+	}
+	if s.State == StateLive {
+		if liveSince.IsZero() {
+			r.mu.Lock()
+			if r.liveSince.IsZero() {
+				r.liveSince = time.Now()
+			}
+			liveSince = r.liveSince
+			r.mu.Unlock()
+		}
+		s.UptimeSeconds = round2(time.Since(liveSince).Seconds())
+	}
+	return s
+}
