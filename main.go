@@ -283,8 +283,7 @@ func parseInterval(s string) (time.Duration, error) {
 	return d, nil
 }
 
-func newLogger(w io.Writer, verbose bool) *slog.Logger {
-	level := slog.LevelInfo
+func newLogger(w io.Writer, level slog.Level, verbose bool) *slog.Logger {
 	if verbose {
 		level = slog.LevelDebug
 	}
@@ -296,7 +295,7 @@ func cmdRelay(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, opt.verbose)
+	log := newLogger(stderr, slog.LevelInfo, opt.verbose)
 	codec.SetLogger(log)
 	opt.cfg.Logger = log
 
@@ -360,7 +359,9 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	if *transport != "auto" && *transport != "tcp" && *transport != "udp" {
 		return usagef("--rtsp-transport %q: want auto, tcp or udp", *transport)
 	}
-	log := newLogger(stderr, *verbose)
+	// A probe answers on stdout; its error is the last line. Logs only
+	// with --verbose.
+	log := newLogger(stderr, slog.LevelError+1, *verbose)
 	codec.SetLogger(log)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

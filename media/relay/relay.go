@@ -99,13 +99,15 @@ func New(cfg Config) (*Relay, error) {
 		// settings share its decode and encode.
 		rd := &rendition{video: cfg.Video, audio: cfg.Audio}
 		for _, d := range cfg.Destinations {
+			server := media.RTMPServer(d.URL)
+			log := r.log // the publisher names the server itself
+			if d.Name != server {
+				log = log.With("name", d.Name)
+			}
 			dst := &destination{
 				name:   d.Name,
-				server: media.RTMPServer(d.URL),
-				pub: &rtmp.Publisher{
-					URL:    d.URL,
-					Logger: r.log.With("destination", d.Name),
-				},
+				server: server,
+				pub:    &rtmp.Publisher{URL: d.URL, Logger: log},
 			}
 			rd.dests = append(rd.dests, dst)
 			r.dests = append(r.dests, dst)
@@ -207,7 +209,9 @@ func (r *Relay) fail(err error) {
 	if r.failed == nil && !r.closed {
 		r.failed = err
 		r.lastErr = err
-		r.log.Error("stream failed", "error", err)
+		// Debug: callers get the error from Wait and Stats and show it
+		// once, in their own words.
+		r.log.Debug("stream failed", "error", err)
 	}
 	r.mu.Unlock()
 	r.cancel()

@@ -15,8 +15,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/relaystudio/relaystudio/media"
-	"github.com/relaystudio/relaystudio/media/internal/fakecam"
-	"github.com/relaystudio/relaystudio/media/internal/ingest"
+	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
+	"github.com/relaystudio/relaystudio/media/testpeer/ingest"
 )
 
 func TestMain(m *testing.M) {

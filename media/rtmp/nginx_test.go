@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/relaystudio/relaystudio/media"
-	"github.com/relaystudio/relaystudio/media/internal/ingest"
+	"github.com/relaystudio/relaystudio/media/testpeer/ingest"
 )
 
 // Tests against a real ingest: nginx with the RTMP module, read back with

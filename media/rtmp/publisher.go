@@ -633,7 +633,12 @@ func (p *Publisher) setState(s State, reason string) {
 	}
 	p.stats.State, p.stats.Reason = s, reason
 	p.mu.Unlock()
-	if changed {
+	if !changed {
+		return
+	}
+	if reason == "" {
+		p.log.Info("destination " + string(s))
+	} else {
 		p.log.Info("destination "+string(s), "reason", reason)
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/relaystudio/relaystudio/media"
-	"github.com/relaystudio/relaystudio/media/internal/fakecam"
+	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
 )
 
 // clips caches encoded clips per configuration: encoding takes a few

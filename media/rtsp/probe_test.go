@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/relaystudio/relaystudio/media"
-	"github.com/relaystudio/relaystudio/media/internal/fakecam"
+	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
 )
 
 func TestProbe(t *testing.T) {

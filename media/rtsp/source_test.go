@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/relaystudio/relaystudio/media"
-	"github.com/relaystudio/relaystudio/media/internal/fakecam"
+	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
 )
 
 // checkVideo verifies the properties every session must have: Tracks first

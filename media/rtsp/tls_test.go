@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/relaystudio/relaystudio/media/internal/fakecam"
+	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
 )
 
 // selfSigned returns a certificate for 127.0.0.1 and a pool trusting it.

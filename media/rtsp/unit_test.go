@@ -19,7 +19,7 @@ import (
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/mpeg4audio"
 
 	"github.com/relaystudio/relaystudio/media"
-	"github.com/relaystudio/relaystudio/media/internal/fakecam"
+	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
 )
 
 func TestParseURL(t *testing.T) {

@@ -2,7 +2,7 @@
 // real nginx-rtmp server started on a loopback port, a TLS front for RTMPS,
 // and a read-back of what arrived through the ffprobe CLI.
 //
-// It lives under internal/ and is imported only by tests and benchmarks. It
+// It lives under media/testpeer/ and is imported only by tests and benchmarks. It
 // shells out to nginx, ffmpeg and ffprobe on purpose: the product must never
 // do that, but checking our output with independent tools is the point here.
 // StartNginx skips the calling test when nginx or its RTMP module is missing
