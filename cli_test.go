@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/media/relay"
 	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
 	"github.com/relaystudio/relaystudio/media/testpeer/ingest"
-	"github.com/relaystudio/relaystudio/media/relay"
 )
 
 func startCamera(t *testing.T, setup func(*fakecam.Camera)) *fakecam.Camera {
