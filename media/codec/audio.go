@@ -98,6 +98,7 @@ type AudioTranscoder struct {
 	out   *astiav.Frame // converted
 	conv  *graph        // made at the first decoded frame, when its format is known
 	enc   *aacEncoder
+	buf   []byte // packet scratch, reused
 }
 
 // NewAudioTranscoder opens a decoder for in and an AAC encoder.
@@ -170,7 +171,9 @@ func (t *AudioTranscoder) Transcode(u media.AudioUnit, fn func(media.AudioUnit))
 	if len(u.Data) == 0 {
 		return nil
 	}
-	if err := fillPacket(t.pkt, u.Data); err != nil {
+	var size int
+	t.buf, size = padded(t.buf, u.Data)
+	if err := fillPacket(t.pkt, t.buf, size); err != nil {
 		return wrap("audio packet", err)
 	}
 	t.pkt.SetPts(fromDuration(u.PTS, t.inTB))

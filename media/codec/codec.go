@@ -101,25 +101,46 @@ func SetLogger(log *slog.Logger) {
 	})
 }
 
-// newPacket fills pkt with data, padded for the decoder.
-func fillPacket(pkt *astiav.Packet, data []byte) error {
-	buf := make([]byte, len(data)+inputPadding)
-	copy(buf, data)
-	if err := pkt.FromData(buf); err != nil {
+// fillPacket fills pkt with data[:size]; data must already hold
+// inputPadding zero bytes after size, which decoders may read.
+func fillPacket(pkt *astiav.Packet, data []byte, size int) error {
+	if err := pkt.FromData(data); err != nil {
 		return err
 	}
-	pkt.SetSize(len(data))
+	pkt.SetSize(size)
 	return nil
 }
 
-// annexB joins NALUs with 4-byte start codes, the form FFmpeg's H.264 and
-// H.265 decoders read.
-func annexB(nalus [][]byte) []byte {
-	b, err := h264.AnnexB(nalus).Marshal()
-	if err != nil {
-		return nil
+// padded appends data and the decoder padding to buf[:0].
+func padded(buf, data []byte) ([]byte, int) {
+	buf = append(buf[:0], data...)
+	return appendPadding(buf), len(data)
+}
+
+var zeroPadding [inputPadding]byte
+
+func appendPadding(buf []byte) []byte { return append(buf, zeroPadding[:]...) }
+
+// appendAnnexB appends NALUs with 4-byte start codes, the form FFmpeg's
+// H.264 and H.265 decoders read, to buf[:0], followed by the decoder
+// padding; it returns the buffer and the payload size.
+func appendAnnexB(buf []byte, nalus [][]byte) ([]byte, int) {
+	buf = buf[:0]
+	for _, n := range nalus {
+		if len(n) == 0 {
+			continue
+		}
+		buf = append(buf, 0, 0, 0, 1)
+		buf = append(buf, n...)
 	}
-	return b
+	size := len(buf)
+	return appendPadding(buf), size
+}
+
+// annexB joins NALUs with 4-byte start codes (for extradata).
+func annexB(nalus [][]byte) []byte {
+	b, size := appendAnnexB(nil, nalus)
+	return b[:size]
 }
 
 // splitAnnexB splits an Annex-B byte stream (3- or 4-byte start codes) into

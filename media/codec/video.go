@@ -39,6 +39,7 @@ type VideoDecoder struct {
 	pkt   *astiav.Packet
 	frame *astiav.Frame
 	out   Frame
+	buf   []byte // Annex-B scratch, reused: no allocation per unit
 }
 
 // NewVideoDecoder opens a decoder for the track. Its parameter sets, when
@@ -95,11 +96,12 @@ func NewVideoDecoder(t media.VideoTrack) (*VideoDecoder, error) {
 // Decode decodes one access unit and calls fn for every picture that comes
 // out. A damaged unit returns an error; the decoder stays usable.
 func (d *VideoDecoder) Decode(u media.VideoUnit, fn func(*Frame)) error {
-	data := annexB(u.NALUs)
-	if len(data) == 0 {
+	var size int
+	d.buf, size = appendAnnexB(d.buf, u.NALUs)
+	if size == 0 {
 		return errors.New("empty access unit")
 	}
-	if err := fillPacket(d.pkt, data); err != nil {
+	if err := fillPacket(d.pkt, d.buf, size); err != nil {
 		return wrap("packet", err)
 	}
 	d.pkt.SetPts(fromDuration(u.PTS, decoderTimeBase))

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/media/codec"
 	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
 	"github.com/relaystudio/relaystudio/media/testpeer/ingest"
 )
@@ -117,6 +118,9 @@ func streamFor(t *testing.T, r *Relay, n *ingest.Nginx, d time.Duration) ingest.
 	r.Close()
 	if err := r.Wait(); err != nil {
 		t.Fatalf("Wait after Close = %v, want nil", err)
+	}
+	if n := codec.Live(); n != 0 {
+		t.Errorf("%d FFmpeg objects still allocated after Close", n)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/bluenviron/gortsplib/v4"
 	"github.com/bluenviron/gortsplib/v4/pkg/base"
@@ -68,6 +69,10 @@ type Camera struct {
 	TLSConfig *tls.Config
 	// Logger receives the server's events. It defaults to discarding.
 	Logger *slog.Logger
+	// OnVideoSent, when set, is called on the sending goroutine right after
+	// the last RTP packet of a video unit was written, with the unit's clip
+	// time (PTS, growing across loops): latency measurements start there.
+	OnVideoSent func(pts time.Duration, key bool, at time.Time)
 
 	mu       sync.Mutex
 	addr     string // 127.0.0.1:port once started; kept by Restart

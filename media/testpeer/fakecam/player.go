@@ -258,7 +258,11 @@ func (p *player) run(ctx context.Context) {
 		if isVideo {
 			if !p.cam.paused.Load() {
 				u := p.video[vc.i]
-				p.send(p.videoMedia, p.videoPack, p.videoNALUs[vc.i], p.videoTS, clipTime(u.PTS, vc.pass), 90000)
+				pts := clipTime(u.PTS, vc.pass)
+				p.send(p.videoMedia, p.videoPack, p.videoNALUs[vc.i], p.videoTS, pts, 90000)
+				if p.cam.OnVideoSent != nil {
+					p.cam.OnVideoSent(pts, u.Key, time.Now())
+				}
 			}
 			vc.advance()
 			continue

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
+	"github.com/relaystudio/relaystudio/media/testpeer/ingest"
+)
+
+// benchRun is how long each process relays in a comparison.
+const benchRun = 20 * time.Second
+
+// procUsage is what one process cost.
+type procUsage struct {
+	cpu    time.Duration // user + system
+	rssMB  float64       // peak resident set
+	frames int           // video frames the ingest recorded
+}
+
+// benchPeers is the shared camera (a looped 1080p30 H.264 + AAC clip) and
+// ingest (nginx-rtmp) every comparison uses.
+type benchPeers struct {
+	bin   string
+	cam   *fakecam.Camera
+	nginx *ingest.Nginx
+}
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+func setupPeers(b *testing.B) *benchPeers {
+	b.Helper()
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		b.Skip("ffmpeg is not installed: run make deps")
+	}
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "relaystudio-bench")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "relaystudio")
+		out, err := exec.Command("go", "build", "-trimpath", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		b.Fatal(binErr)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	clip, err := fakecam.EncodeClip(ctx, fakecam.ClipConfig{
+		Width: 1920, Height: 1080, FPS: 30, GOP: 60, Duration: 10 * time.Second,
+		Audio: media.CodecAAC, SampleRate: 48000, Channels: 2,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cam := &fakecam.Camera{ParamsInSDP: true}
+	clip.Apply(cam)
+	if err := cam.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(cam.Close)
+	return &benchPeers{bin: binPath, cam: cam, nginx: ingest.StartNginx(b, ingest.Options{})}
+}
+
+// measure runs a relay process for benchRun, stops it the way a person
+// would (SIGINT), checks that it delivered, and returns what it cost.
+func (p *benchPeers) measure(b *testing.B, key string, name string, args ...string) procUsage {
+	b.Helper()
+	cmd := exec.Command(name, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	time.Sleep(benchRun)
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		b.Fatalf("%s did not stop on SIGINT", name)
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		b.Fatal("no resource usage on this platform")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// At least 10 s of 2.5 Mb/s must have arrived, or the figures mean nothing.
+	if err := p.nginx.WaitRecording(ctx, "live", key, 2_000_000); err != nil {
+		b.Fatalf("%s delivered too little: %v\n%s", name, err, stderr.String())
+	}
+	rep, err := ingest.Probe(ctx, p.nginx.Recording("live", key))
+	if err != nil || rep.VideoFrames == 0 {
+		b.Fatalf("%s: reading back what arrived: %v (%v)", name, err, rep)
+	}
+	return procUsage{
+		cpu:    time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
+		rssMB:  float64(ru.Maxrss) / 1024,
+		frames: rep.VideoFrames,
+	}
+}
+
+// compare alternates our relay and the ffmpeg CLI on the same job, twice
+// each so that a noisy neighbour hurts both, and reports the ratios. CPU is
+// compared per frame delivered: the two start delivering at different
+// moments (ffmpeg first analyses the stream for a while), so equal wall
+// time is not equal work.
+func compare(b *testing.B, job string, ours, ffmpeg func(in, out string) []string) {
+	p := setupPeers(b)
+	var o, f procUsage
+	add := func(sum *procUsage, u procUsage) {
+		sum.cpu += u.cpu
+		sum.frames += u.frames
+		sum.rssMB = max(sum.rssMB, u.rssMB)
+	}
+	for i := 0; i < b.N; i++ {
+		for round := 0; round < 2; round++ {
+			k := fmt.Sprintf("ours-%d-%d", i, round)
+			add(&o, p.measure(b, k, p.bin, ours(p.cam.URL(), p.nginx.URL("live", k))...))
+			k = fmt.Sprintf("ffmpeg-%d-%d", i, round)
+			add(&f, p.measure(b, k, "ffmpeg", ffmpeg(p.cam.URL(), p.nginx.URL("live", k))...))
+		}
+	}
+	perFrame := func(u procUsage) float64 { return u.cpu.Seconds() / float64(u.frames) }
+	cpuRatio := perFrame(o) / perFrame(f)
+	rssRatio := o.rssMB / f.rssMB
+	b.ReportMetric(cpuRatio, "cpu-ratio")
+	b.ReportMetric(rssRatio, "rss-ratio")
+	b.ReportMetric(perFrame(o)*1000, "ours-cpu-ms/frame")
+	b.ReportMetric(perFrame(f)*1000, "ffmpeg-cpu-ms/frame")
+	fmt.Printf("%s (%d runs of %v each):\n"+
+		"  CPU per frame delivered: ours %.2f ms (%.1f s for %d frames) / ffmpeg %.2f ms (%.1f s for %d frames) = %.2f\n"+
+		"  peak RSS: ours %.0f MB / ffmpeg %.0f MB = %.2f\n",
+		job, 2*b.N, benchRun, perFrame(o)*1000, o.cpu.Seconds(), o.frames, perFrame(f)*1000, f.cpu.Seconds(), f.frames, cpuRatio,
+		o.rssMB, f.rssMB, rssRatio)
+}
+
+func ffmpegArgs(in string, codec []string, out string) []string {
+	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-rtsp_transport", "tcp", "-i", in}
+	return append(append(args, codec...), "-f", "flv", out)
+}
+
+// BenchmarkVsFFmpegCopy: a copy relay of a 1080p30 camera.
+func BenchmarkVsFFmpegCopy(b *testing.B) {
+	compare(b, "copy relay 1080p30",
+		func(in, out string) []string {
+			return []string{"relay", "--input", in, "--output", out, "--rtsp-transport", "tcp", "--audio", "copy"}
+		},
+		func(in, out string) []string { return ffmpegArgs(in, []string{"-c", "copy"}, out) })
+}
+
+// BenchmarkVsFFmpegTranscode: 1080p30 → 720p30 at 2.5 Mb/s, x264 veryfast,
+// with the same x264 settings on both sides.
+func BenchmarkVsFFmpegTranscode(b *testing.B) {
+	compare(b, "transcode relay 1080p30 → 720p30 2.5 Mb/s veryfast",
+		func(in, out string) []string {
+			return []string{"relay", "--input", in, "--output", out, "--rtsp-transport", "tcp",
+				"--video", "h264", "--size", "1280x720", "--fps", "30", "--bitrate", "2500k", "--preset", "veryfast",
+				"--keyint", "2s", "--audio", "copy"}
+		},
+		func(in, out string) []string {
+			return ffmpegArgs(in, []string{
+				"-vf", "scale=1280:720", "-r", "30", "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
+				"-profile:v", "main", "-bf", "0", "-b:v", "2500k", "-maxrate", "2500k", "-bufsize", "2500k",
+				"-x264-params", "keyint=60:min-keyint=60:scenecut=0:nal-hrd=cbr:force-cfr=1", "-c:a", "copy",
+			}, out)
+		})
+}
+
+// soakRun is how long the soak benchmark relays.
+const soakRun = 90 * time.Second
+
+// BenchmarkSoakRSS runs a transcode relay for soakRun and samples its
+// resident memory every second: after warm-up it must stay flat (a leak of
+// FFmpeg frames or packets shows as steady growth).
+func BenchmarkSoakRSS(b *testing.B) {
+	p := setupPeers(b)
+	for i := 0; i < b.N; i++ {
+		key := fmt.Sprintf("soak-%d", i)
+		cmd := exec.Command(p.bin, "relay", "--input", p.cam.URL(), "--output", p.nginx.URL("live", key),
+			"--rtsp-transport", "tcp", "--video", "h264", "--size", "1280x720", "--bitrate", "2500k", "--audio", "aac")
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		var samples []float64 // MB, one per second
+		tick := time.NewTicker(time.Second)
+		for start := time.Now(); time.Since(start) < soakRun; {
+			<-tick.C
+			rss, err := residentMB(cmd.Process.Pid)
+			if err != nil {
+				tick.Stop()
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+				b.Fatalf("the relay died during the soak: %v", err)
+			}
+			samples = append(samples, rss)
+		}
+		tick.Stop()
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		if err := cmd.Wait(); err != nil {
+			b.Fatalf("relay exit: %v", err)
+		}
+		// Compare the second third with the last third: warm-up is over by
+		// then (encoder buffers, GC heap target).
+		third := len(samples) / 3
+		mean := func(s []float64) float64 {
+			t := 0.0
+			for _, v := range s {
+				t += v
+			}
+			return t / float64(len(s))
+		}
+		early, late := mean(samples[third:2*third]), mean(samples[2*third:])
+		b.ReportMetric(early, "rss-early-MB")
+		b.ReportMetric(late, "rss-late-MB")
+		b.ReportMetric(late-early, "rss-growth-MB")
+		fmt.Printf("soak, transcode relay for %v: RSS %.1f MB (second third) → %.1f MB (last third), growth %+.1f MB\n",
+			soakRun, early, late, late-early)
+	}
+}
+
+// residentMB reads a process's resident set size from /proc.
+func residentMB(pid int) (float64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			if err != nil {
+				return 0, err
+			}
+			return float64(kb) / 1024, nil
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS for pid %d", pid)
+}
