@@ -53,13 +53,16 @@ Relay flags:
   --bitrate 2500k        video bitrate for h264
   --preset veryfast      x264 preset: ultrafast, superfast, veryfast, faster, fast, medium
   --keyint 2s            keyframe interval for h264 (platforms want 2s)
-  --audio auto|copy|aac|none
-                         auto copies AAC and converts other codecs to AAC (default)
+  --audio auto|copy|aac|silent|none
+                         auto copies AAC, converts other codecs to AAC, and adds
+                         silent AAC when the camera has no audio (default)
   --audio-bitrate 128k   bitrate of re-encoded AAC
   --rtsp-transport auto|tcp|udp
   --stats 1s             print one JSON line of stats to stdout per interval (0 = off)
   --verbose              more detailed logs
   Logs go to stderr. Stream keys and passwords are never printed.
+  A lost camera or destination is reconnected by itself (1 s, 2 s, 4 s ... up to 30 s);
+  a camera that stops sending for 5 s is reconnected too.
 
 Probe flags:
   --json                 print JSON instead of text
@@ -68,7 +71,8 @@ Probe flags:
 
 Exit codes:
   0  clean stop (Ctrl-C or SIGTERM)
-  1  failure: the source or every destination failed
+  1  failure: the camera refused the user, password or path at the first connection,
+     or the stream could not be set up
   2  bad usage: unknown flag, malformed URL or value
 `
 

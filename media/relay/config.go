@@ -6,6 +6,7 @@
 package relay
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,10 +31,11 @@ type AudioMode string
 
 // Audio modes.
 const (
-	AudioAuto AudioMode = "auto" // copy AAC, convert other codecs to AAC
-	AudioCopy AudioMode = "copy" // pass AAC through; other codecs are dropped with a warning
-	AudioAAC  AudioMode = "aac"  // always re-encode to AAC at Bitrate
-	AudioNone AudioMode = "none" // no audio track
+	AudioAuto   AudioMode = "auto"   // copy AAC, convert other codecs to AAC, silence when there is none
+	AudioCopy   AudioMode = "copy"   // pass AAC through; other codecs are dropped with a warning
+	AudioAAC    AudioMode = "aac"    // always re-encode to AAC at Bitrate
+	AudioSilent AudioMode = "silent" // a silent AAC track, whatever the camera sends
+	AudioNone   AudioMode = "none"   // no audio track
 )
 
 // Defaults applied by Config.withDefaults.
@@ -91,6 +93,10 @@ type Config struct {
 	Audio         AudioConfig
 	// Destinations may be empty: the relay then only previews.
 	Destinations []Destination
+	// TLSConfig verifies rtsps:// cameras and rtmps:// destinations. Nil
+	// means the system's trust store (which honours SSL_CERT_FILE and
+	// SSL_CERT_DIR). Verification is never skipped.
+	TLSConfig *tls.Config
 	// Logger receives the stream's events. Nil discards them.
 	Logger *slog.Logger
 }
@@ -173,9 +179,9 @@ func (c Config) Validate() error {
 		}
 	}
 	switch c.Audio.Mode {
-	case AudioAuto, AudioCopy, AudioAAC, AudioNone:
+	case AudioAuto, AudioCopy, AudioAAC, AudioSilent, AudioNone:
 	default:
-		return invalid("audio mode %q: want auto, copy, aac or none", c.Audio.Mode)
+		return invalid("audio mode %q: want auto, copy, aac, silent or none", c.Audio.Mode)
 	}
 	if c.Audio.Bitrate < 16_000 || c.Audio.Bitrate > 512_000 {
 		return invalid("audio bitrate %s: must be between 16k and 512k", media.FormatBitrate(c.Audio.Bitrate))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/relaystudio/relaystudio/media"
@@ -32,6 +33,12 @@ type rendition struct {
 	audioTrans  *codec.AudioTranscoder
 	audioCopy   bool
 	audioTrack  *media.AudioTrack // what destinations receive
+
+	// silence feeds a silent AAC track (cameras without a microphone:
+	// platforms want audio), paced by the video sent.
+	silence      *codec.AudioGenerator
+	silenceStart time.Duration
+	silenceOn    bool
 }
 
 // pipeline is the state owned by the pipeline goroutine: decoders, the
@@ -51,6 +58,13 @@ type pipeline struct {
 	ptsDeltas   []time.Duration
 	needKey     bool // the pipeline lost video and waits for a keyframe
 	audioWarned bool
+
+	// Timestamps stay monotonic across camera sessions, which each start
+	// at zero: units of a new session are shifted past the last one sent.
+	sessions int
+	rebase   bool
+	offset   time.Duration
+	lastOut  time.Duration
 }
 
 func (r *Relay) runPipeline() {
@@ -97,6 +111,10 @@ func (rd *rendition) closeCodecs() {
 		rd.audioTrans.Close()
 		rd.audioTrans = nil
 	}
+	if rd.silence != nil {
+		rd.silence.Close()
+		rd.silence, rd.silenceOn = nil, false
+	}
 }
 
 func (p *pipeline) closeDecoder() {
@@ -113,6 +131,8 @@ func (p *pipeline) onTracks(t media.Tracks) error {
 		return errors.New("the camera sends no video this relay can use (H.264 or H.265)")
 	}
 	p.tracks, p.hasTracks = t, true
+	p.sessions++
+	p.rebase = p.sessions > 1
 	p.closeDecoder()
 	p.needKey = true
 	p.ptsDeltas = p.ptsDeltas[:0]
@@ -137,10 +157,14 @@ func (p *pipeline) onTracks(t media.Tracks) error {
 		rd.closeCodecs()
 		rd.encFailed = false
 		rd.videoHeader = nil
+		if rd.video.Mode == VideoCopy && v.Codec != media.CodecH264 {
+			// Classic RTMP carries H.264 only: transcode rather than fail.
+			r.addWarning(fmt.Sprintf("the camera sends %s, which RTMP platforms do not accept: transcoding it to H.264 at %s (set the video to h264 to choose size and bitrate)",
+				strings.ToUpper(v.Codec.String()), media.FormatBitrate(rd.video.Bitrate)))
+			rd.video.Mode = VideoH264
+			r.setVideoMode(VideoH264)
+		}
 		if rd.video.Mode == VideoCopy {
-			if v.Codec != media.CodecH264 {
-				return fmt.Errorf("the camera sends %s, which RTMP cannot carry as is: use --video h264 to transcode", v.Codec)
-			}
 			if err := rd.setCopyHeader(v.SPS, v.PPS); err != nil {
 				return err
 			}
@@ -161,7 +185,21 @@ func (p *pipeline) setupAudio(rd *rendition) error {
 	in := p.tracks.Audio
 	mode := rd.audio.Mode
 	switch {
-	case mode == AudioNone || in == nil:
+	case mode == AudioNone:
+		r.setAudioOut("")
+		return nil
+	case mode == AudioSilent || in == nil && mode == AudioAuto:
+		gen, err := codec.NewSilence(rd.audio.Bitrate)
+		if err != nil {
+			return fmt.Errorf("cannot make a silent audio track: %w", err)
+		}
+		rd.silence = gen
+		out := gen.Track()
+		rd.audioTrack = &out
+		rd.audioHeader = rtmp.AACSequenceHeader(out.Config)
+		r.setAudioOut("aac (silent)")
+		return nil
+	case in == nil:
 		r.setAudioOut("")
 		return nil
 	case in.Codec == media.CodecAAC && (mode == AudioAuto || mode == AudioCopy):
@@ -238,6 +276,9 @@ func (p *pipeline) onVideo(u media.VideoUnit) error {
 	for _, n := range u.NALUs {
 		r.counters.inBytes.Add(uint64(len(n)))
 	}
+	off := p.shift(u.DTS)
+	u.PTS += off
+	u.DTS += off
 	p.observeTiming(u)
 
 	if r.videoGap.Swap(false) {
@@ -293,6 +334,7 @@ func (p *pipeline) copyVideo(rd *rendition, u media.VideoUnit) {
 	for _, d := range rd.dests {
 		d.pub.WriteVideo(u.DTS, u.Key, body)
 	}
+	p.feedSilence(rd, u.DTS)
 }
 
 // findParams returns the SPS and PPS NALUs of an H.264 access unit.
@@ -397,6 +439,7 @@ func (p *pipeline) encode(rd *rendition, f *codec.Frame) int {
 		for _, d := range rd.dests {
 			d.pub.WriteVideo(out.DTS, out.Key, body)
 		}
+		p.feedSilence(rd, out.DTS)
 	})
 	if n > 0 {
 		r.counters.encodedMedia.Add(int64(float64(n) / rd.outFPS * 1e9))
@@ -415,6 +458,10 @@ func (p *pipeline) observeTiming(u media.VideoUnit) {
 			p.r.mu.Lock()
 			p.r.keyInt = ki
 			p.r.mu.Unlock()
+			if ki > maxPlatformKeyInt && p.copying() {
+				p.r.addWarning(fmt.Sprintf("the camera sends a keyframe every %.1f s; YouTube, Twitch and Facebook want 4 s or less: "+
+					"set the camera's I-frame interval to twice its frame rate, or transcode (video h264)", ki.Seconds()))
+			}
 		}
 		p.lastKey, p.haveKey = u.PTS, true
 	}
@@ -451,6 +498,7 @@ func (p *pipeline) onAudio(u media.AudioUnit) error {
 	if !p.hasTracks {
 		return nil
 	}
+	u.PTS += p.shift(u.PTS)
 	for _, rd := range r.rends {
 		switch {
 		case rd.audioCopy:
@@ -480,8 +528,54 @@ func (r *Relay) setOutSize(w, h int) {
 	r.mu.Unlock()
 }
 
+func (r *Relay) setVideoMode(m VideoMode) {
+	r.mu.Lock()
+	r.videoMode = m
+	r.mu.Unlock()
+}
+
 func (r *Relay) setAudioOut(codec string) {
 	r.mu.Lock()
 	r.audioOut = codec
 	r.mu.Unlock()
+}
+
+// shift returns the offset to add to a unit of the current session at t:
+// the first unit of a new session lands just after the last one sent, so
+// destinations see one continuous timeline whatever the camera did.
+func (p *pipeline) shift(t time.Duration) time.Duration {
+	if p.rebase {
+		p.rebase = false
+		p.offset = p.lastOut + 100*time.Millisecond - t
+	}
+	p.lastOut = max(p.lastOut, t+p.offset)
+	return p.offset
+}
+
+// feedSilence sends silent audio up to just past the video sent at dts.
+func (p *pipeline) feedSilence(rd *rendition, dts time.Duration) {
+	if rd.silence == nil {
+		return
+	}
+	if !rd.silenceOn {
+		rd.silenceStart, rd.silenceOn = dts, true
+	}
+	err := rd.silence.Generate(rd.silenceStart, dts+100*time.Millisecond, func(u media.AudioUnit) { p.sendAudio(rd, u) })
+	if err != nil && !p.audioWarned {
+		p.audioWarned = true
+		p.r.log.Warn("silent audio failed", "error", err)
+	}
+}
+
+// maxPlatformKeyInt is the longest keyframe interval platforms accept.
+const maxPlatformKeyInt = 4 * time.Second
+
+// copying reports whether a rendition passes the camera's video through.
+func (p *pipeline) copying() bool {
+	for _, rd := range p.r.rends {
+		if rd.video.Mode == VideoCopy {
+			return true
+		}
+	}
+	return false
 }

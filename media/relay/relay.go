@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,7 +38,7 @@ type Relay struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	inbox  chan inboxItem
-	src    source
+	src    source // the current session's source, under mu
 
 	dests []*destination
 	rends []*rendition
@@ -50,20 +52,24 @@ type Relay struct {
 	counters counters
 	rates    rates
 
-	mu        sync.Mutex
-	started   bool
-	closed    bool
-	tracks    media.Tracks
-	hasTracks bool
-	liveSince time.Time
-	keyInt    time.Duration
-	warnings  []string
-	lastErr   error
-	failed    error // terminal error, returned by Wait
-	outW      int
-	outH      int
-	audioOut  string
-	done      chan struct{}
+	mu         sync.Mutex
+	started    bool
+	closed     bool
+	tracks     media.Tracks
+	hasTracks  bool
+	retryAt    time.Time // the camera is down: next attempt at retryAt
+	retryErr   error
+	reconnects uint64
+	liveSince  time.Time
+	keyInt     time.Duration
+	warnings   []string
+	lastErr    error
+	failed     error // terminal error, returned by Wait
+	outW       int
+	outH       int
+	audioOut   string
+	videoMode  VideoMode // what the video is sent as: copy, or h264 (also for an H.265 camera in copy mode)
+	done       chan struct{}
 }
 
 // counters are the engine's monotonic counters; rates derive from them.
@@ -88,10 +94,11 @@ func New(cfg Config) (*Relay, error) {
 	}
 	cfg = cfg.withDefaults()
 	r := &Relay{
-		cfg:   cfg,
-		log:   cfg.Logger.With("stream", cfg.Name),
-		inbox: make(chan inboxItem, inboxSize),
-		done:  make(chan struct{}),
+		cfg:       cfg,
+		log:       cfg.Logger.With("stream", cfg.Name),
+		inbox:     make(chan inboxItem, inboxSize),
+		done:      make(chan struct{}),
+		videoMode: cfg.Video.Mode,
 	}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	if len(cfg.Destinations) > 0 {
@@ -107,7 +114,7 @@ func New(cfg Config) (*Relay, error) {
 			dst := &destination{
 				name:   d.Name,
 				server: server,
-				pub:    &rtmp.Publisher{URL: d.URL, Logger: log},
+				pub:    &rtmp.Publisher{URL: d.URL, Logger: log, Retry: true, TLSConfig: cfg.TLSConfig},
 			}
 			rd.dests = append(rd.dests, dst)
 			r.dests = append(r.dests, dst)
@@ -127,43 +134,132 @@ func (r *Relay) Start() error {
 	}
 	r.started = true
 
-	sink := relaySink{r}
-	if r.cfg.Input == TestPattern {
-		r.src = &testsrc.Source{Sink: sink, Logger: r.log}
-	} else {
-		r.src = &rtsp.Source{URL: r.cfg.Input, Transport: r.cfg.RTSPTransport, Sink: sink, Logger: r.log}
-	}
 	started := make([]*destination, 0, len(r.dests))
-	undo := func() {
-		for _, d := range started {
-			d.pub.Close()
-		}
-	}
 	for _, d := range r.dests {
 		if err := d.pub.Start(); err != nil {
-			undo()
+			for _, s := range started {
+				s.pub.Close()
+			}
 			return fmt.Errorf("destination %s: %w", d.name, err)
 		}
 		started = append(started, d)
 	}
-	if err := r.src.Start(); err != nil {
-		undo()
-		return err
-	}
 	r.log.Info("stream starting", "input", media.RedactURL(r.cfg.Input), "video", r.cfg.Video.Mode, "destinations", len(r.dests))
 
-	r.wg.Add(3 + len(r.dests))
+	// Destinations reconnect by themselves until Close: their publishers
+	// own their goroutines.
+	r.wg.Add(3)
 	go r.runPipeline()
 	go r.runSampler()
-	go r.watchSource()
-	for _, d := range r.dests {
-		go r.watchDestination(d)
-	}
+	go r.runSource()
 	go func() {
 		r.wg.Wait()
 		close(r.done)
 	}()
 	return nil
+}
+
+// newSource makes the source of one session.
+func (r *Relay) newSource() source {
+	sink := relaySink{r}
+	if r.cfg.Input == TestPattern {
+		return &testsrc.Source{Sink: sink, Logger: r.log}
+	}
+	return &rtsp.Source{
+		URL: r.cfg.Input, Transport: r.cfg.RTSPTransport, Sink: sink, Logger: r.log,
+		TLSConfig: r.cfg.TLSConfig, ReadTimeout: stallTimeout,
+	}
+}
+
+// Reconnect policy of the camera: exponential backoff with jitter.
+const (
+	retryMin = time.Second
+	retryMax = 30 * time.Second
+	// stallTimeout is the watchdog: a camera that sends no video for this
+	// long is reconnected, even if its connection looks alive.
+	stallTimeout = 5 * time.Second
+	// stableSession resets the backoff: a session that lasted this long was
+	// a real recovery, not a flap.
+	stableSession = 30 * time.Second
+)
+
+// backoff doubles from retryMin to retryMax with ±20 % jitter, so that many
+// relays that lost the same camera do not knock in step.
+type backoff struct{ n int }
+
+func (b *backoff) next() time.Duration {
+	d := min(float64(retryMin)*math.Pow(2, float64(b.n)), float64(retryMax))
+	b.n = min(b.n+1, 10)
+	return time.Duration(d * (0.8 + 0.4*rand.Float64()))
+}
+
+// permanent reports errors that retrying cannot fix while nothing changes:
+// at the first connection they end the stream with a clear message (the
+// wrong password or path), later they are retried like any other (a camera
+// rebooting may answer 404 for a while).
+func permanent(err error) bool {
+	return errors.Is(err, rtsp.ErrUnauthorized) || errors.Is(err, rtsp.ErrNotFound) ||
+		errors.Is(err, rtsp.ErrNoVideo) || errors.Is(err, rtsp.ErrUnsupported)
+}
+
+// runSource owns the camera: one session after another, with backoff,
+// until the stream is closed. Units keep monotonic timestamps across
+// sessions (the pipeline rebases them).
+func (r *Relay) runSource() {
+	defer r.wg.Done()
+	var bo backoff
+	everUp := false
+	for {
+		src := r.newSource()
+		r.mu.Lock()
+		if r.ctx.Err() != nil {
+			r.mu.Unlock()
+			return
+		}
+		// Started under mu so that Close either sees this source or stops
+		// the loop before it starts.
+		r.src = src
+		r.retryAt, r.retryErr = time.Time{}, nil
+		err := src.Start()
+		r.mu.Unlock()
+		if err != nil {
+			r.fail(err)
+			return
+		}
+		began := time.Now()
+		err = src.Wait()
+		if r.ctx.Err() != nil {
+			return
+		}
+		r.mu.Lock()
+		up := r.hasTracks
+		r.hasTracks = false
+		r.mu.Unlock()
+		if err == nil {
+			err = errors.New("the camera ended the stream")
+		}
+		if up {
+			everUp = true
+		}
+		if !everUp && permanent(err) {
+			r.fail(err)
+			return
+		}
+		if up && time.Since(began) >= stableSession {
+			bo = backoff{}
+		}
+		delay := bo.next()
+		r.mu.Lock()
+		r.retryAt, r.retryErr = time.Now().Add(delay), err
+		r.reconnects++
+		r.mu.Unlock()
+		r.log.Warn("camera lost: retrying", "in", delay.Round(100*time.Millisecond).String(), "error", err)
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+	}
 }
 
 // Close stops the stream and waits for everything it started. It is safe to
@@ -177,11 +273,21 @@ func (r *Relay) Close() {
 	if !started {
 		return
 	}
-	r.src.Close()
+	r.closeSource()
 	for _, d := range r.dests {
 		d.pub.Close()
 	}
 	<-r.done
+}
+
+// closeSource closes the current session's source, if any.
+func (r *Relay) closeSource() {
+	r.mu.Lock()
+	src := r.src
+	r.mu.Unlock()
+	if src != nil {
+		src.Close()
+	}
 }
 
 // Wait blocks until the stream has stopped and returns why it failed, or
@@ -215,45 +321,10 @@ func (r *Relay) fail(err error) {
 	}
 	r.mu.Unlock()
 	r.cancel()
-	if r.src != nil {
-		r.src.Close()
-	}
+	r.closeSource()
 	for _, d := range r.dests {
 		d.pub.Close()
 	}
-}
-
-func (r *Relay) watchSource() {
-	defer r.wg.Done()
-	err := r.src.Wait()
-	if r.ctx.Err() != nil {
-		return
-	}
-	if err == nil {
-		err = errors.New("the camera ended the stream")
-	}
-	r.fail(err)
-}
-
-func (r *Relay) watchDestination(d *destination) {
-	defer r.wg.Done()
-	err := d.pub.Wait()
-	if r.ctx.Err() != nil {
-		return
-	}
-	d.dead.Store(true)
-	if err != nil {
-		r.setLastError(fmt.Errorf("%s: %w", d.name, err))
-	}
-	for _, o := range r.dests {
-		if !o.dead.Load() {
-			return // others still stream
-		}
-	}
-	if err == nil {
-		err = fmt.Errorf("%s: destination stopped", d.name)
-	}
-	r.fail(err)
 }
 
 func (r *Relay) setLastError(err error) {
@@ -324,7 +395,6 @@ type destination struct {
 	name   string
 	server string
 	pub    *rtmp.Publisher
-	dead   atomic.Bool
 
 	rateBits, rateFPS rate
 }

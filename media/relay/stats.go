@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"fmt"
 	"math"
 	"sync"
 	"time"
@@ -56,6 +57,8 @@ type InputStats struct {
 	SampleRate              int     `json:"sample_rate,omitempty"`
 	Channels                int     `json:"channels,omitempty"`
 	Frames                  uint64  `json:"frames"`
+	// Reconnects counts camera sessions lost and retried.
+	Reconnects uint64 `json:"reconnects"`
 }
 
 // VideoStats describes the video sent to destinations.
@@ -155,7 +158,7 @@ func (r *Relay) Stats() Stats {
 		Name:     r.cfg.Name,
 		Warnings: append([]string(nil), r.warnings...),
 		Input:    InputStats{URL: media.RedactURL(r.cfg.Input)},
-		Video:    VideoStats{Mode: r.cfg.Video.Mode, Width: r.outW, Height: r.outH},
+		Video:    VideoStats{Mode: r.videoMode, Width: r.outW, Height: r.outH},
 		Audio:    AudioStats{Mode: r.cfg.Audio.Mode, Codec: r.audioOut},
 	}
 	if r.hasTracks {
@@ -169,7 +172,9 @@ func (r *Relay) Stats() Stats {
 	if r.lastErr != nil {
 		s.LastError = r.lastErr.Error()
 	}
+	s.Input.Reconnects = r.reconnects
 	started, closed, failed, hasTracks, liveSince := r.started, r.closed, r.failed, r.hasTracks, r.liveSince
+	retryAt, retryErr := r.retryAt, r.retryErr
 	r.mu.Unlock()
 
 	c := &r.counters
@@ -223,6 +228,14 @@ func (r *Relay) Stats() Stats {
 		s.State = StateStopped
 	case !started:
 		s.State = StateIdle
+	case retryErr != nil:
+		secs := math.Ceil(time.Until(retryAt).Seconds())
+		if secs > 0 {
+			s.Reason = fmt.Sprintf("retrying in %.0fs: %v", secs, retryErr)
+		} else {
+			s.Reason = fmt.Sprintf("reconnecting: %v", retryErr)
+		}
+		s.State = StateRetrying
 	case !hasTracks || s.Input.Frames == 0:
 		s.State, s.Reason = StateConnecting, "waiting for the source"
 	case len(r.dests) == 0 || anyLive:

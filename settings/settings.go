@@ -1,0 +1,239 @@
+// Package settings is Relay Studio's config file: its schema, the defaults
+// of every field, strict loading with messages that name the file, line and
+// key, validation, atomic saving, migrations between schema versions, and
+// the handling of secrets (stream keys and camera passwords) so they never
+// reach logs, errors, exports or fmt output.
+//
+// Loading runs defaults → file → validation; a file that fails to load is
+// never modified. The caller resolves the path (the XDG lookup lives in
+// main); this package only takes a path.
+package settings
+
+import (
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/relaystudio/relaystudio/media"
+)
+
+// CurrentVersion is the schema version this build reads and writes. Files of
+// an older version are migrated when loaded; newer ones are refused.
+const CurrentVersion = 1
+
+// TestPatternSource is the source of the built-in test pattern.
+const TestPatternSource = "test://pattern"
+
+// RTSP transports a stream may ask for.
+const (
+	TransportAuto = "auto" // try UDP, fall back to TCP (the default)
+	TransportTCP  = "tcp"
+	TransportUDP  = "udp"
+)
+
+// Video modes.
+const (
+	VideoCopy = "copy" // pass the camera's H.264 through (the default)
+	VideoH264 = "h264" // re-encode with x264 at Size, FPS, Bitrate, Preset
+)
+
+// Audio modes.
+const (
+	AudioAuto   = "auto"   // copy AAC, convert anything else to AAC, silent AAC when there is none (the default)
+	AudioCopy   = "copy"   // pass the camera's AAC through
+	AudioAAC    = "aac"    // always re-encode to AAC
+	AudioSilent = "silent" // replace the sound with silent AAC
+	AudioNone   = "none"   // send video only
+)
+
+// Defaults of the fields a file may leave out.
+const (
+	DefaultRTSPTransport    = TransportAuto
+	DefaultVideoMode        = VideoCopy
+	DefaultVideoBitrate     = "2500k"
+	DefaultPreset           = "veryfast"
+	DefaultKeyframeInterval = "2s"
+	DefaultAudioMode        = AudioAuto
+	DefaultAudioBitrate     = "128k"
+)
+
+// Config is the whole config file. Values are kept as the user wrote them
+// (strings such as "2500k") so that a save round-trips; Validate checks them
+// by parsing, and the accessors on Video and Audio return parsed values.
+type Config struct {
+	// Version is the schema version. Load migrates older files to
+	// CurrentVersion; Save always writes CurrentVersion.
+	Version int `toml:"version" comment:"Relay Studio settings. Stream keys and camera passwords are secrets: keep this file private."`
+	// Streams are the cameras (or test patterns) and where each one goes.
+	Streams []Stream `toml:"streams"`
+
+	// origin remembers which file and lines the values came from, so
+	// Validate can say where a problem is. Lines describe the file as last
+	// loaded or saved.
+	origin *origin
+	// redacted marks a display copy (Redacted) so that Save refuses it and
+	// masked keys never overwrite real ones.
+	redacted bool
+}
+
+// Stream is one source and its destinations.
+type Stream struct {
+	// Name identifies the stream; unique in a file (case-insensitively).
+	Name string `toml:"name"`
+	// Source is rtsp://[user:password@]host[:port]/path, rtsps://..., or
+	// test://pattern. The password is a secret.
+	Source string `toml:"source"`
+	// RTSPTransport is auto, tcp or udp. It defaults to auto.
+	RTSPTransport string `toml:"rtsp_transport" comment:"auto | tcp | udp"`
+	// Autostart starts the stream when the studio (or `relaystudio run`)
+	// starts. It defaults to false.
+	Autostart bool `toml:"autostart"`
+	// Video says how the picture is sent.
+	Video Video `toml:"video"`
+	// Audio says how the sound is sent.
+	Audio Audio `toml:"audio"`
+	// Destinations are the RTMP(S) servers this stream is pushed to.
+	Destinations []Destination `toml:"destinations"`
+}
+
+// Video is the video rendition of a stream.
+type Video struct {
+	// Mode is copy or h264. It defaults to copy; the other fields only
+	// matter for h264.
+	Mode string `toml:"mode" comment:"copy | h264 (size, fps, bitrate, preset and keyframe_interval apply to h264)"`
+	// Size is WIDTHxHEIGHT, WIDTHx or xHEIGHT (see media.ParseSize); empty
+	// keeps the camera's size, and is the default.
+	Size string `toml:"size"`
+	// FPS is the output frame rate; 0 keeps the camera's rate, and is the
+	// default.
+	FPS float64 `toml:"fps"`
+	// Bitrate is the video bitrate such as "2500k". It defaults to 2500k.
+	Bitrate string `toml:"bitrate"`
+	// Preset is an x264 preset (media.Presets). It defaults to veryfast.
+	Preset string `toml:"preset"`
+	// KeyframeInterval is the time between keyframes such as "2s". It
+	// defaults to 2s, which is what streaming platforms ask for.
+	KeyframeInterval string `toml:"keyframe_interval"`
+}
+
+// Audio is the audio rendition of a stream.
+type Audio struct {
+	// Mode is auto, copy, aac, silent or none. It defaults to auto.
+	Mode string `toml:"mode" comment:"auto | copy | aac | silent | none"`
+	// Bitrate is the AAC bitrate such as "128k". It defaults to 128k.
+	Bitrate string `toml:"bitrate"`
+}
+
+// Destination is one RTMP(S) server a stream is pushed to.
+type Destination struct {
+	// Name identifies the destination; unique within its stream
+	// (case-insensitively).
+	Name string `toml:"name"`
+	// URL is the server URL as platforms show it, rtmp:// or rtmps://,
+	// without the stream key.
+	URL string `toml:"url"`
+	// Key is the stream key, a secret. It is appended to URL as the last
+	// path element (see IngestURL). It may be empty (an exported config has
+	// none); the destination cannot go live until it is set.
+	Key string `toml:"key,omitempty"`
+	// Enabled says whether starting the stream pushes here. It defaults to
+	// true.
+	Enabled bool `toml:"enabled"`
+}
+
+// Default returns the config written on first start: one "Test pattern"
+// stream and no destination.
+func Default() *Config {
+	return &Config{
+		Version: CurrentVersion,
+		Streams: []Stream{NewStream("Test pattern", TestPatternSource)},
+	}
+}
+
+// NewStream returns a stream with every field at its default.
+func NewStream(name, source string) Stream {
+	return Stream{
+		Name:          name,
+		Source:        source,
+		RTSPTransport: DefaultRTSPTransport,
+		Video: Video{
+			Mode:             DefaultVideoMode,
+			Bitrate:          DefaultVideoBitrate,
+			Preset:           DefaultPreset,
+			KeyframeInterval: DefaultKeyframeInterval,
+		},
+		Audio: Audio{Mode: DefaultAudioMode, Bitrate: DefaultAudioBitrate},
+	}
+}
+
+// NewDestination returns an enabled destination.
+func NewDestination(name, serverURL, key string) Destination {
+	return Destination{Name: name, URL: serverURL, Key: key, Enabled: true}
+}
+
+// ParsedSize returns Size parsed (zero: the camera's size).
+func (v Video) ParsedSize() (media.Size, error) { return media.ParseSize(v.Size) }
+
+// BitrateBPS returns Bitrate in bits per second.
+func (v Video) BitrateBPS() (int, error) { return media.ParseBitrate(v.Bitrate) }
+
+// KeyframeDuration returns KeyframeInterval parsed.
+func (v Video) KeyframeDuration() (time.Duration, error) {
+	return media.ParseKeyframeInterval(v.KeyframeInterval)
+}
+
+// BitrateBPS returns Bitrate in bits per second.
+func (a Audio) BitrateBPS() (int, error) { return media.ParseBitrate(a.Bitrate) }
+
+// IsTestPattern reports whether the stream shows the built-in test pattern.
+func (s Stream) IsTestPattern() bool { return strings.TrimSpace(s.Source) == TestPatternSource }
+
+// IngestURL returns the URL to publish to: URL with Key appended as the last
+// path element. A trailing slash on URL is not doubled, and query strings of
+// both (some platforms put one in the key, e.g. Facebook's "…?s_bl=1") end
+// up after the path. With no key it returns URL unchanged. The result holds
+// the key: never log it (use media.RedactURL).
+func (d Destination) IngestURL() string {
+	u := strings.TrimSpace(d.URL)
+	key := strings.TrimSpace(d.Key)
+	if key == "" {
+		return u
+	}
+	base, baseQuery, _ := strings.Cut(u, "?")
+	key, keyQuery, _ := strings.Cut(strings.TrimLeft(key, "/"), "?")
+	out := strings.TrimRight(base, "/") + "/" + key
+	var queries []string
+	for _, q := range []string{baseQuery, keyQuery} {
+		if q != "" {
+			queries = append(queries, q)
+		}
+	}
+	if len(queries) > 0 {
+		out += "?" + strings.Join(queries, "&")
+	}
+	return out
+}
+
+// clone returns a deep copy that shares no slices with c.
+func (c *Config) clone() *Config {
+	out := &Config{Version: c.Version, origin: c.origin, redacted: c.redacted}
+	out.Streams = make([]Stream, len(c.Streams))
+	for i, s := range c.Streams {
+		out.Streams[i] = s.clone()
+	}
+	return out
+}
+
+func (s Stream) clone() Stream {
+	s.Destinations = append([]Destination(nil), s.Destinations...)
+	return s
+}
+
+// sourceUser returns the parsed source URL when it carries user info.
+func sourceUser(source string) (*url.URL, bool) {
+	p, err := url.Parse(strings.TrimSpace(source))
+	if err != nil || p.User == nil {
+		return nil, false
+	}
+	return p, true
+}
