@@ -3,9 +3,11 @@ module github.com/relaystudio/relaystudio
 go 1.26
 
 require (
+	github.com/adrg/xdg v0.5.3
 	github.com/asticode/go-astiav v0.16.0
 	github.com/bluenviron/gortsplib/v4 v4.16.2
 	github.com/bluenviron/mediacommon/v2 v2.4.1
+	github.com/pelletier/go-toml/v2 v2.2.4
 	github.com/pion/rtp v1.8.21
 	github.com/yutopp/go-amf0 v0.1.0
 	github.com/yutopp/go-rtmp v0.0.7
@@ -18,7 +20,6 @@ require (
 	github.com/hashicorp/errwrap v1.1.0 // indirect
 	github.com/hashicorp/go-multierror v1.1.0 // indirect
 	github.com/mitchellh/mapstructure v1.4.1 // indirect
-	github.com/pelletier/go-toml/v2 v2.2.4 // indirect
 	github.com/pion/logging v0.2.3 // indirect
 	github.com/pion/randutil v0.1.0 // indirect
 	github.com/pion/rtcp v1.2.15 // indirect

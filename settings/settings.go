@@ -93,7 +93,7 @@ type Stream struct {
 	// Audio says how the sound is sent.
 	Audio Audio `toml:"audio"`
 	// Destinations are the RTMP(S) servers this stream is pushed to.
-	Destinations []Destination `toml:"destinations"`
+	Destinations []Destination `toml:"destinations,omitempty"`
 }
 
 // Video is the video rendition of a stream.

@@ -1,0 +1,197 @@
+package settings
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/relaystudio/relaystudio/media"
+)
+
+// maxAudioBitrate is where AAC stops getting better; a higher value is
+// almost certainly a typo for a video bitrate.
+const maxAudioBitrate = 512_000
+
+// maxFPS bounds the frame rate a stream may ask for.
+const maxFPS = 240
+
+// Validate checks every value by parsing it and returns all problems joined
+// (see Problems), each naming the key and, for a Config read from or saved
+// to a file, the file and line. It does not check Version: Load checks the
+// file's version and Save writes CurrentVersion.
+func (c *Config) Validate() error {
+	v := validator{o: c.origin}
+	streamNames := map[string]int{}
+	for i, s := range c.Streams {
+		sp := fmt.Sprintf("streams[%d]", i)
+		v.name(sp, "stream", s.Name, streamNames, i)
+		v.source(sp+".source", s.Source)
+		switch s.RTSPTransport {
+		case TransportAuto, TransportTCP, TransportUDP:
+		default:
+			v.addf(sp+".rtsp_transport", "%q: want auto, tcp or udp", s.RTSPTransport)
+		}
+		v.video(sp+".video", s.Video)
+		v.audio(sp+".audio", s.Audio)
+		destNames := map[string]int{}
+		for j, d := range s.Destinations {
+			dp := fmt.Sprintf("%s.destinations[%d]", sp, j)
+			v.name(dp, "destination", d.Name, destNames, j)
+			v.destination(dp, d)
+		}
+	}
+	return joinProblems(v.problems)
+}
+
+// validator collects problems.
+type validator struct {
+	o        *origin
+	problems []*Problem
+}
+
+func (v *validator) addf(path, format string, args ...any) {
+	v.problems = append(v.problems, v.o.problem(path, fmt.Sprintf(format, args...)))
+}
+
+// name checks that a stream or destination has a name unique among seen
+// (case-insensitively: the window shows them side by side).
+func (v *validator) name(path, what, name string, seen map[string]int, i int) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	switch prev, dup := seen[n]; {
+	case n == "":
+		v.addf(path+".name", "missing: give the %s a name", what)
+	case dup:
+		v.addf(path+".name", "%q is already the name of %s[%d]: %s names must differ", name, parentPath(path), prev, what)
+	default:
+		seen[n] = i
+	}
+}
+
+func (v *validator) source(path, src string) {
+	switch {
+	case src == "":
+		v.addf(path, "missing: give a camera URL such as rtsp://192.168.1.20:554/stream1, or %s", TestPatternSource)
+		return
+	case src != strings.TrimSpace(src):
+		v.addf(path, "remove the spaces at the start or end")
+		return
+	case src == TestPatternSource:
+		return
+	}
+	p, err := url.Parse(src)
+	if err != nil {
+		// The error would quote the URL, password included.
+		v.addf(path, "not a valid URL: want rtsp://[user:password@]host[:port]/path or %s", TestPatternSource)
+		return
+	}
+	switch p.Scheme {
+	case "rtsp", "rtsps":
+	case "test":
+		v.addf(path, "the only test source is %s", TestPatternSource)
+		return
+	default:
+		v.addf(path, "%s: want an rtsp:// or rtsps:// camera URL, or %s", media.RedactURL(src), TestPatternSource)
+		return
+	}
+	v.host(path, src, p)
+}
+
+// host checks the host and port of a parsed URL.
+func (v *validator) host(path, raw string, p *url.URL) {
+	if p.Hostname() == "" {
+		v.addf(path, "%s: no host name", media.RedactURL(raw))
+		return
+	}
+	if port := p.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			v.addf(path, "%s: port must be between 1 and 65535", media.RedactURL(raw))
+		}
+	}
+}
+
+func (v *validator) video(path string, vd Video) {
+	switch vd.Mode {
+	case VideoCopy, VideoH264:
+	default:
+		v.addf(path+".mode", "%q: want copy or h264", vd.Mode)
+	}
+	if _, err := vd.ParsedSize(); err != nil {
+		v.addf(path+".size", "%v", err)
+	}
+	if math.IsNaN(vd.FPS) || vd.FPS < 0 || vd.FPS > maxFPS {
+		v.addf(path+".fps", "%v: want 0 (the camera's rate) or a rate up to %d", vd.FPS, maxFPS)
+	}
+	if _, err := vd.BitrateBPS(); err != nil {
+		v.addf(path+".bitrate", "%v", err)
+	}
+	if err := media.CheckPreset(vd.Preset); err != nil {
+		v.addf(path+".preset", "%v", err)
+	}
+	if _, err := vd.KeyframeDuration(); err != nil {
+		v.addf(path+".keyframe_interval", "%v", err)
+	}
+}
+
+func (v *validator) audio(path string, a Audio) {
+	switch a.Mode {
+	case AudioAuto, AudioCopy, AudioAAC, AudioSilent, AudioNone:
+	default:
+		v.addf(path+".mode", "%q: want auto, copy, aac, silent or none", a.Mode)
+	}
+	if bps, err := a.BitrateBPS(); err != nil {
+		v.addf(path+".bitrate", "%v", err)
+	} else if bps > maxAudioBitrate {
+		v.addf(path+".bitrate", "%q: AAC wants at most 512k (128k is usual)", a.Bitrate)
+	}
+}
+
+// platformHosts are ingest domains whose server URL is exactly one path
+// element (the application); anything after it is a stream key pasted into
+// the wrong field.
+var platformHosts = []string{"youtube.com", "twitch.tv", "facebook.com"}
+
+func (v *validator) destination(path string, d Destination) {
+	up := path + ".url"
+	switch {
+	case d.URL == "":
+		v.addf(up, "missing: give the server URL the platform shows, e.g. rtmps://a.rtmps.youtube.com/live2")
+		return
+	case d.URL != strings.TrimSpace(d.URL):
+		v.addf(up, "remove the spaces at the start or end")
+		return
+	}
+	p, err := url.Parse(d.URL)
+	if err != nil {
+		v.addf(up, "not a valid URL: want rtmp://host/app or rtmps://host/app")
+		return
+	}
+	if p.Scheme != "rtmp" && p.Scheme != "rtmps" {
+		v.addf(up, "%s: want an rtmp:// or rtmps:// server URL", media.RTMPServer(d.URL))
+		return
+	}
+	v.host(up, d.URL, p)
+	elems := strings.Split(strings.Trim(p.Path, "/"), "/")
+	switch last := elems[len(elems)-1]; {
+	case last == "":
+		v.addf(up, "%s: no application name, e.g. %s://%s/live", media.RedactURL(d.URL), p.Scheme, p.Host)
+	case d.Key != "" && last == strings.TrimSpace(d.Key):
+		v.addf(up, "%s: ends with the stream key: keep only the server part in url, the key goes in key", media.RedactURL(d.URL))
+	case len(elems) > 1 && isPlatform(p.Hostname()):
+		v.addf(up, "%s: has something after the application name, probably the stream key: move it to key", media.RedactURL(d.URL))
+	}
+	if strings.ContainsAny(d.Key, " \t\r\n") {
+		v.addf(path+".key", "contains spaces: paste the stream key again")
+	}
+}
+
+func isPlatform(host string) bool {
+	host = strings.ToLower(host)
+	for _, h := range platformHosts {
+		if host == h || strings.HasSuffix(host, "."+h) {
+			return true
+		}
+	}
+	return false
+}
