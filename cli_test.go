@@ -5,13 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/adrg/xdg"
 
 	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/relay"
@@ -105,11 +110,7 @@ func TestRelayBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "relaystudio")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	cam := startCamera(t, nil)
 	n := ingest.StartNginx(t, ingest.Options{})
 
@@ -162,5 +163,192 @@ func TestRelayBinary(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), secretKey) {
 		t.Errorf("the stream key is in the logs:\n%s", stderr.String())
+	}
+}
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// buildBinary builds relaystudio once per test run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "relaystudio-test")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "relaystudio")
+		if out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+func TestConfigPathFollowsXDG(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	xdg.Reload()
+	t.Cleanup(xdg.Reload)
+	code, stdout, _ := runCLI("config", "path")
+	if want := filepath.Join(dir, "relaystudio", "config.toml") + "\n"; code != 0 || stdout != want {
+		t.Errorf("config path = %d %q, want %q", code, stdout, want)
+	}
+	code, stdout, _ = runCLI("config", "path", "--config", "/tmp/x.toml")
+	if code != 0 || stdout != "/tmp/x.toml\n" {
+		t.Errorf("--config: %d %q", code, stdout)
+	}
+	for _, args := range [][]string{{"config"}, {"config", "frob"}, {"config", "import"}, {"config", "check", "extra"}} {
+		if code, _, stderr := runCLI(args...); code != exitUsage || stderr == "" {
+			t.Errorf("%v: exit %d %q", args, code, stderr)
+		}
+	}
+}
+
+// TestRunFirstStart: with no settings file, run writes a private default
+// (the test pattern, not started by itself) and says there is nothing to run.
+func TestRunFirstStart(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	xdg.Reload()
+	t.Cleanup(xdg.Reload)
+	code, _, stderr := runCLI("run")
+	if code != exitFailure || !strings.Contains(stderr, "autostart") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	path := filepath.Join(dir, "relaystudio", "config.toml")
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	di, err := os.Stat(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 || di.Mode().Perm() != 0o700 {
+		t.Errorf("modes: file %v, dir %v; want 0600 and 0700", fi.Mode().Perm(), di.Mode().Perm())
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.Contains(string(data), "test://pattern") || !strings.Contains(string(data), "Test pattern") {
+		t.Errorf("default config:\n%s", data)
+	}
+	if code, stdout, stderr := runCLI("config", "check"); code != 0 || !strings.Contains(stdout, "OK") {
+		t.Errorf("config check on the default: %d %q %q", code, stdout, stderr)
+	}
+}
+
+// TestBadConfigs: each broken file gives a non-zero exit and a message that
+// names the problem and the line, and stays exactly as it was.
+func TestBadConfigs(t *testing.T) {
+	good := "version = 1\n\n[[streams]]\nname = \"Door\"\nsource = \"test://pattern\"\nautostart = true\n\n[streams.video]\nmode = \"h264\"\nsize = \"1280x720\"\npreset = \"veryfast\"\n"
+	cases := []struct{ name, content, want string }{
+		{"unknown key", strings.Replace(good, `preset = "veryfast"`, `bitrat = "2500k"`, 1), `unknown key "bitrat"`},
+		{"bad preset", strings.Replace(good, `"veryfast"`, `"placebo"`, 1), "placebo"},
+		{"bad size", strings.Replace(good, `"1280x720"`, `"1280x721"`, 1), "even"},
+		{"broken toml", strings.Replace(good, `name = "Door"`, `name = "Door`, 1), "config.toml:4"},
+		{"newer version", strings.Replace(good, "version = 1", "version = 9", 1), "version"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "config.toml")
+			if err := os.WriteFile(path, []byte(c.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for _, cmd := range [][]string{{"config", "check", "--config", path}, {"run", "--config", path}} {
+				code, _, stderr := runCLI(cmd...)
+				if code == 0 || !strings.Contains(stderr, c.want) || !strings.Contains(stderr, "config.toml:") {
+					t.Errorf("%v: exit %d, stderr %q; want non-zero and %q with a line", cmd, code, stderr, c.want)
+				}
+			}
+			if data, _ := os.ReadFile(path); string(data) != c.content {
+				t.Error("the file was modified")
+			}
+		})
+	}
+}
+
+// TestRunHeadless: a hand-written config with a camera and a destination
+// streams with `relaystudio run`, and the key is never printed.
+func TestRunHeadless(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	cam := startCamera(t, func(c *fakecam.Camera) { c.User, c.Pass = "admin", "cam-pass-77" })
+	n := ingest.StartNginx(t, ingest.Options{})
+	server := strings.TrimSuffix(n.URL("live", "x"), "/x")
+	cfgText := fmt.Sprintf(`version = 1
+
+[[streams]]
+name = "Door camera"
+source = %q
+rtsp_transport = "tcp"
+autostart = true
+
+[streams.video]
+mode = "copy"
+
+[[streams.destinations]]
+name = "Local"
+url = %q
+key = %q
+enabled = true
+`, cam.URL(), server, secretKey)
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte(cfgText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "run", "--config", path, "--stats", "500ms")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	var all strings.Builder
+	live := 0
+	for live < 3 && lines.Scan() {
+		all.WriteString(lines.Text() + "\n")
+		var s relay.Stats
+		if err := json.Unmarshal(lines.Bytes(), &s); err != nil {
+			t.Fatalf("not JSON: %s", lines.Text())
+		}
+		if s.Name == "Door camera" && s.State == relay.StateLive && len(s.Destinations) == 1 && s.Destinations[0].State == relay.StateLive {
+			live++
+		}
+	}
+	if live < 3 {
+		t.Fatalf("never live:\n%s\nstderr:\n%s", all.String(), stderr.String())
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	for lines.Scan() {
+		all.WriteString(lines.Text() + "\n")
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v\n%s", err, stderr.String())
+	}
+	out := all.String() + stderr.String()
+	for _, secret := range []string{secretKey, "cam-pass-77"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("%q was printed:\n%s", secret, out)
+		}
+	}
+	rctx, rcancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer rcancel()
+	if err := n.WaitRecording(rctx, "live", secretKey, 10_000); err != nil {
+		t.Fatal(err)
 	}
 }

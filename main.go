@@ -14,14 +14,18 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/adrg/xdg"
+
 	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/codec"
 	"github.com/relaystudio/relaystudio/media/relay"
+	"github.com/relaystudio/relaystudio/settings"
 )
 
 // version is set at build time from FyneApp.toml (see the Makefile).
@@ -42,6 +46,11 @@ Usage:
                                             run one relay until Ctrl-C / SIGTERM, then stop cleanly
   relaystudio probe [--json] URL            describe a source: video codec, size, fps, keyframe
                                             interval, audio; exit non-zero if unreachable
+  relaystudio run [--config FILE]           run the saved studio headless: start every stream with
+                                            autostart = true, print stats, stop on Ctrl-C / SIGTERM
+  relaystudio config path|check|export|import FILE [--config FILE]
+                                            where the settings file is; validate it; print it without
+                                            keys and passwords; merge a file into it
   relaystudio --version | --help
 
 Relay flags:
@@ -63,6 +72,12 @@ Relay flags:
   Logs go to stderr. Stream keys and passwords are never printed.
   A lost camera or destination is reconnected by itself (1 s, 2 s, 4 s ... up to 30 s);
   a camera that stops sending for 5 s is reconnected too.
+
+Run flags:
+  --config FILE          the settings file (default: $XDG_CONFIG_HOME/relaystudio/config.toml,
+                         i.e. ~/.config/relaystudio/config.toml); created with a test pattern if missing
+  --stats 5s             print one JSON line of stats per stream per interval (0 = off)
+  --verbose              more detailed logs
 
 Probe flags:
   --json                 print JSON instead of text
@@ -97,6 +112,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdRelay(args[1:], stdout, stderr)
 	case args[0] == "probe":
 		err = cmdProbe(args[1:], stdout, stderr)
+	case args[0] == "run":
+		err = cmdRun(args[1:], stdout, stderr)
+	case args[0] == "config":
+		err = cmdConfig(args[1:], stdout, stderr)
 	case args[0] == "--version" || args[0] == "-version" || args[0] == "version":
 		fmt.Fprintf(stdout, "relaystudio %s\n", version)
 		return exitOK
@@ -106,7 +125,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case strings.HasPrefix(args[0], "-"):
 		err = usagef("unknown flag %s: see 'relaystudio --help'", args[0])
 	default:
-		err = usagef("unknown command %q: use relay or probe (see 'relaystudio --help')", args[0])
+		err = usagef("unknown command %q: use relay, probe, run or config (see 'relaystudio --help')", args[0])
 	}
 	switch {
 	case err == nil:
@@ -381,4 +400,204 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprint(stdout, info.String())
 	return nil
+}
+
+// defaultConfigPath is where the studio keeps its settings:
+// $XDG_CONFIG_HOME/relaystudio/config.toml.
+func defaultConfigPath() string {
+	return filepath.Join(xdg.ConfigHome, "relaystudio", "config.toml")
+}
+
+// streamConfig turns a saved stream into the engine's configuration: the
+// enabled destinations with their keys, the parsed video and audio values.
+func streamConfig(s settings.Stream, log *slog.Logger) (relay.Config, error) {
+	size, err := s.Video.ParsedSize()
+	if err != nil {
+		return relay.Config{}, err
+	}
+	vb, err := s.Video.BitrateBPS()
+	if err != nil {
+		return relay.Config{}, err
+	}
+	ki, err := s.Video.KeyframeDuration()
+	if err != nil {
+		return relay.Config{}, err
+	}
+	ab, err := s.Audio.BitrateBPS()
+	if err != nil {
+		return relay.Config{}, err
+	}
+	c := relay.Config{
+		Name:          s.Name,
+		Input:         s.Source,
+		RTSPTransport: s.RTSPTransport,
+		Video: relay.VideoConfig{
+			Mode: relay.VideoMode(s.Video.Mode), Size: size, FPS: s.Video.FPS,
+			Bitrate: vb, Preset: s.Video.Preset, KeyframeInterval: ki,
+		},
+		Audio:  relay.AudioConfig{Mode: relay.AudioMode(s.Audio.Mode), Bitrate: ab},
+		Logger: log,
+	}
+	for _, d := range s.Destinations {
+		if d.Enabled && d.Key != "" {
+			c.Destinations = append(c.Destinations, relay.Destination{Name: d.Name, URL: d.IngestURL()})
+		}
+	}
+	return c, c.Validate()
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("run")
+	path := fs.String("config", "", "")
+	statsEvery := fs.String("stats", "5s", "")
+	verbose := fs.Bool("verbose", false, "")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("run takes no arguments (got %q): the streams come from the settings file", pos[0])
+	}
+	every, err := parseInterval(*statsEvery)
+	if err != nil {
+		return usagef("--stats %q: want an interval such as 5s, or 0 for none", *statsEvery)
+	}
+	if *path == "" {
+		*path = defaultConfigPath()
+	}
+	log := newLogger(stderr, slog.LevelInfo, *verbose)
+	codec.SetLogger(log)
+
+	cfg, created, err := settings.LoadOrCreate(*path)
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info("wrote a default settings file with the test pattern", "path", *path)
+	}
+	var relays []*relay.Relay
+	defer func() {
+		for _, r := range relays {
+			r.Close()
+		}
+	}()
+	for _, s := range cfg.Streams {
+		if !s.Autostart {
+			continue
+		}
+		rc, err := streamConfig(s, log)
+		if err != nil {
+			return fmt.Errorf("%s: stream %q: %w", *path, s.Name, err)
+		}
+		if len(rc.Destinations) == 0 {
+			log.Warn("stream has no enabled destination with a key: previewing only", "stream", s.Name)
+		}
+		r, err := relay.New(rc)
+		if err != nil {
+			return fmt.Errorf("%s: stream %q: %w", *path, s.Name, err)
+		}
+		if err := r.Start(); err != nil {
+			return fmt.Errorf("stream %q: %w", s.Name, err)
+		}
+		relays = append(relays, r)
+	}
+	if len(relays) == 0 {
+		return fmt.Errorf("%s: no stream has autostart = true: nothing to run (set autostart = true on the streams to run headless)", *path)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var tick <-chan time.Time
+	if every > 0 {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		tick = t.C
+	}
+	// A stream that fails stops only itself; run ends when all have.
+	failed := make(chan error, len(relays))
+	for _, r := range relays {
+		go func() {
+			<-r.Done()
+			failed <- r.Wait()
+		}()
+	}
+	enc := json.NewEncoder(stdout)
+	var firstErr error
+	for running := len(relays); running > 0; {
+		select {
+		case <-ctx.Done():
+			log.Info("stopping")
+			return firstErr
+		case err := <-failed:
+			running--
+			if err != nil {
+				log.Error("stream stopped", "error", err)
+				if firstErr == nil {
+					firstErr = err
+				}
+			}
+		case <-tick:
+			for _, r := range relays {
+				if err := enc.Encode(r.Stats()); err != nil {
+					return fmt.Errorf("cannot write stats: %w", err)
+				}
+			}
+		}
+	}
+	return firstErr
+}
+
+func cmdConfig(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("config")
+	path := fs.String("config", "", "")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if *path == "" {
+		*path = defaultConfigPath()
+	}
+	if len(pos) == 0 {
+		return usagef("config needs an action: path, check, export or import FILE")
+	}
+	want := map[string]int{"path": 1, "check": 1, "export": 1, "import": 2}
+	if n, ok := want[pos[0]]; !ok {
+		return usagef("config %q: want path, check, export or import FILE", pos[0])
+	} else if len(pos) != n {
+		if pos[0] == "import" {
+			return usagef("config import needs the file to merge: relaystudio config import FILE")
+		}
+		return usagef("config %s takes no further arguments", pos[0])
+	}
+	switch pos[0] {
+	case "path":
+		fmt.Fprintln(stdout, *path)
+		return nil
+	case "check":
+		if err := settings.Check(*path); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: OK\n", *path)
+		return nil
+	case "export":
+		cfg, err := settings.Load(*path)
+		if err != nil {
+			return err
+		}
+		return cfg.Export(stdout)
+	default: // import
+		cfg, err := settings.Load(*path)
+		if err != nil {
+			return err
+		}
+		other, err := settings.Load(pos[1])
+		if err != nil {
+			return err
+		}
+		cfg.Merge(other)
+		if err := cfg.Save(*path); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "merged %s into %s\n", pos[1], *path)
+		return nil
+	}
 }
