@@ -22,6 +22,7 @@ import (
 	"github.com/relaystudio/relaystudio/media/relay"
 	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
 	"github.com/relaystudio/relaystudio/media/testpeer/ingest"
+	"github.com/relaystudio/relaystudio/settings"
 )
 
 func startCamera(t *testing.T, setup func(*fakecam.Camera)) *fakecam.Camera {
@@ -350,5 +351,51 @@ enabled = true
 	defer rcancel()
 	if err := n.WaitRecording(rctx, "live", secretKey, 10_000); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestConfigExportImport(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.toml")
+	mine := fmt.Sprintf(`version = 1
+
+[[streams]]
+name = "Door"
+source = "rtsp://admin:door-pass-1@192.0.2.10/ch1"
+
+[[streams.destinations]]
+name = "YouTube"
+url = "rtmps://a.rtmps.youtube.com/live2"
+key = %q
+`, secretKey)
+	if err := os.WriteFile(path, []byte(mine), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, exported, stderr := runCLI("config", "export", "--config", path)
+	if code != 0 {
+		t.Fatalf("export: %d %s", code, stderr)
+	}
+	if strings.Contains(exported, secretKey) || strings.Contains(exported, "door-pass-1") || !strings.Contains(exported, "Door") {
+		t.Fatalf("export leaks a secret or lost the stream:\n%s", exported)
+	}
+	// A colleague's export, with a new stream and a changed bitrate, merges
+	// in without losing our key or password.
+	theirs := filepath.Join(dir, "theirs.toml")
+	edited := strings.Replace(exported, "autostart = false", "autostart = true", 1) +
+		"\n[[streams]]\nname = \"Yard\"\nsource = \"test://pattern\"\n"
+	if err := os.WriteFile(theirs, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI("config", "import", theirs, "--config", path); code != 0 {
+		t.Fatalf("import: %d %s\n%s", code, stderr, edited)
+	}
+	cfg, err := settings.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Streams) != 2 || !cfg.Streams[0].Autostart || cfg.Streams[0].Destinations[0].Key != secretKey ||
+		!strings.Contains(cfg.Streams[0].Source, "door-pass-1") {
+		t.Errorf("after import: %d streams, autostart %v, key kept %v, password kept %v", len(cfg.Streams),
+			cfg.Streams[0].Autostart, cfg.Streams[0].Destinations[0].Key == secretKey, strings.Contains(cfg.Streams[0].Source, "door-pass-1"))
 	}
 }
