@@ -26,6 +26,7 @@ import (
 	"github.com/relaystudio/relaystudio/media/codec"
 	"github.com/relaystudio/relaystudio/media/relay"
 	"github.com/relaystudio/relaystudio/settings"
+	"github.com/relaystudio/relaystudio/ui"
 )
 
 // version is set at build time from FyneApp.toml (see the Makefile).
@@ -41,7 +42,7 @@ const (
 const usage = `Relay Studio %s: relay IP cameras to YouTube, Twitch, Facebook or any RTMP(S) server.
 
 Usage:
-  relaystudio                               open the studio window
+  relaystudio [--config FILE]               open the studio window
   relaystudio relay --input URL --output URL [flags]
                                             run one relay until Ctrl-C / SIGTERM, then stop cleanly
   relaystudio probe [--json] URL            describe a source: video codec, size, fps, keyframe
@@ -105,9 +106,8 @@ func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(forma
 func run(args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch {
-	case len(args) == 0:
-		fmt.Fprintln(stdout, "The studio window is not part of this build yet. Run 'relaystudio relay --help' to relay from the command line.")
-		return exitOK
+	case len(args) == 0 || args[0] == "--config" || strings.HasPrefix(args[0], "--config=") || args[0] == "--verbose":
+		err = cmdWindow(args, stderr)
 	case args[0] == "relay":
 		err = cmdRelay(args[1:], stdout, stderr)
 	case args[0] == "probe":
@@ -544,6 +544,27 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return firstErr
+}
+
+// cmdWindow opens the studio window on the settings file (--config FILE,
+// or the XDG default) and returns when it is closed.
+func cmdWindow(args []string, stderr io.Writer) error {
+	fs := newFlagSet("window")
+	path := fs.String("config", "", "")
+	verbose := fs.Bool("verbose", false, "")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q: see 'relaystudio --help'", pos[0])
+	}
+	if *path == "" {
+		*path = defaultConfigPath()
+	}
+	log := newLogger(stderr, slog.LevelInfo, *verbose)
+	codec.SetLogger(log)
+	return ui.Run(ui.Options{ConfigPath: *path, StreamConfig: streamConfig, Logger: log})
 }
 
 func cmdConfig(args []string, stdout, stderr io.Writer) error {

@@ -1,0 +1,380 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/media/relay"
+	"github.com/relaystudio/relaystudio/settings"
+)
+
+// probeTimeout bounds the camera dialog's Test.
+const probeTimeout = 10 * time.Second
+
+// dialogHandle is an open dialog.
+type dialogHandle struct{ d dialog.Dialog }
+
+// Hide closes the dialog.
+func (h *dialogHandle) Hide() { h.d.Hide() }
+
+func (s *Studio) showCustom(title string, content fyne.CanvasObject, size fyne.Size) *dialogHandle {
+	d := dialog.NewCustomWithoutButtons(title, content, s.win)
+	d.Resize(size)
+	d.Show()
+	return &dialogHandle{d}
+}
+
+// confirmation is an open question with its buttons, kept for tests.
+type confirmation struct {
+	dlg     *dialogHandle
+	yes, no *widget.Button
+	message string
+}
+
+// ask shows a question; onYes runs if the person agrees. With an empty
+// yesLabel it is a message with an OK button.
+func (s *Studio) ask(title, message, yesLabel string, onYes func()) {
+	c := &confirmation{message: message}
+	msg := widget.NewLabel(message)
+	msg.Wrapping = fyne.TextWrapWord
+	done := func() {
+		c.dlg.Hide()
+		if s.confirm == c {
+			s.confirm = nil
+		}
+	}
+	var buttons *fyne.Container
+	if yesLabel == "" {
+		c.no = widget.NewButton("OK", done)
+		buttons = container.NewHBox(c.no)
+	} else {
+		c.no = widget.NewButton("Cancel", done)
+		c.yes = widget.NewButton(yesLabel, func() {
+			done()
+			onYes()
+		})
+		c.yes.Importance = widget.DangerImportance
+		buttons = container.NewHBox(c.no, c.yes)
+	}
+	c.dlg = s.showCustom(title, container.NewBorder(nil, container.NewCenter(buttons), nil, nil, msg), fyne.NewSize(460, 200))
+	s.confirm = c
+}
+
+// cameraForm is the add/edit camera dialog.
+type cameraForm struct {
+	index                 int // -1: a new camera
+	dlg                   *dialogHandle
+	name, url, user, pass *widget.Entry
+	transport             *widget.Select
+	test, save, cancel    *widget.Button
+	result, errLabel      *widget.Label
+	probeCancel           context.CancelFunc
+}
+
+// showCameraForm opens the dialog for stream i, or for a new one (-1).
+func (s *Studio) showCameraForm(i int) {
+	if s.cameraForm != nil {
+		return
+	}
+	f := &cameraForm{index: i}
+	f.name = widget.NewEntry()
+	f.url = widget.NewEntry()
+	f.url.SetPlaceHolder("rtsp://192.168.1.20:554/stream1 or test://pattern")
+	f.user = widget.NewEntry()
+	f.pass = widget.NewPasswordEntry()
+	f.transport = widget.NewSelect([]string{settings.TransportAuto, settings.TransportTCP, settings.TransportUDP}, nil)
+	f.transport.SetSelected(settings.TransportAuto)
+	f.result = widget.NewLabel("")
+	f.result.Wrapping = fyne.TextWrapWord
+	f.errLabel = widget.NewLabel("")
+	f.errLabel.Wrapping = fyne.TextWrapWord
+	f.errLabel.Importance = widget.DangerImportance
+	title := "Add camera"
+	if i >= 0 && i < len(s.cfg.Streams) {
+		title = "Edit camera"
+		st := s.cfg.Streams[i]
+		f.name.SetText(st.Name)
+		f.transport.SetSelected(st.RTSPTransport)
+		src, user, pass := splitUserInfo(st.Source)
+		f.url.SetText(src)
+		f.user.SetText(user)
+		f.pass.SetText(pass)
+	} else {
+		f.name.SetText(s.uniqueName("Camera"))
+	}
+	f.test = widget.NewButton("Test", func() { s.probeCamera(f) })
+	f.cancel = widget.NewButton("Cancel", func() { s.closeCameraForm() })
+	f.save = widget.NewButton("Save", func() { s.saveCameraForm() })
+	f.save.Importance = widget.HighImportance
+	form := widget.NewForm(
+		widget.NewFormItem("Name", f.name),
+		widget.NewFormItem("URL", f.url),
+		widget.NewFormItem("User", f.user),
+		widget.NewFormItem("Password", f.pass),
+		widget.NewFormItem("Transport", f.transport),
+	)
+	content := container.NewBorder(form, container.NewHBox(f.test, f.cancel, f.save), nil, nil,
+		container.NewVBox(f.errLabel, f.result))
+	f.dlg = s.showCustom(title, content, fyne.NewSize(560, 420))
+	s.cameraForm = f
+}
+
+// source builds the camera URL with the user and password in it.
+func (f *cameraForm) source() (string, error) {
+	raw := strings.TrimSpace(f.url.Text)
+	if raw == settings.TestPatternSource || (f.user.Text == "" && f.pass.Text == "") {
+		return raw, relay.ValidateInput(raw)
+	}
+	if err := relay.ValidateInput(raw); err != nil {
+		return "", err
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("camera URL %s is not valid", media.RedactURL(raw))
+	}
+	if f.pass.Text != "" {
+		u.User = url.UserPassword(f.user.Text, f.pass.Text)
+	} else {
+		u.User = url.User(f.user.Text)
+	}
+	return u.String(), nil
+}
+
+// splitUserInfo returns a source URL without its user info, and the user
+// and password it held.
+func splitUserInfo(src string) (string, string, string) {
+	u, err := url.Parse(src)
+	if err != nil || u.User == nil {
+		return src, "", ""
+	}
+	user := u.User.Username()
+	pass, _ := u.User.Password()
+	u.User = nil
+	return u.String(), user, pass
+}
+
+func (s *Studio) closeCameraForm() {
+	f := s.cameraForm
+	if f == nil {
+		return
+	}
+	if f.probeCancel != nil {
+		f.probeCancel()
+	}
+	f.dlg.Hide()
+	s.cameraForm = nil
+}
+
+// saveCameraForm validates and saves the dialog; on an error it stays open
+// and says what is wrong.
+func (s *Studio) saveCameraForm() {
+	f := s.cameraForm
+	src, err := f.source()
+	if err != nil {
+		f.errLabel.SetText(strings.TrimPrefix(err.Error(), relay.ErrInvalid.Error()+": "))
+		return
+	}
+	name := strings.TrimSpace(f.name.Text)
+	i := f.index
+	err = s.commit(func(c *settings.Config) {
+		if i < 0 {
+			st := settings.NewStream(name, src)
+			st.RTSPTransport = f.transport.Selected
+			c.Streams = append(c.Streams, st)
+			return
+		}
+		c.Streams[i].Name = name
+		c.Streams[i].Source = src
+		c.Streams[i].RTSPTransport = f.transport.Selected
+	})
+	if err != nil {
+		f.errLabel.SetText(err.Error())
+		return
+	}
+	s.closeCameraForm()
+	if i < 0 {
+		s.views = append(s.views, newStreamView())
+		s.cameraList.Refresh()
+		s.log.Info("camera added", "stream", name, "source", media.RedactURL(src))
+		s.selectStream(len(s.views) - 1)
+		return
+	}
+	s.log.Info("camera changed", "stream", name, "source", media.RedactURL(src))
+	s.restartStream(i, "camera")
+	if i == s.selected {
+		s.refreshSelection()
+	}
+	s.cameraList.Refresh()
+}
+
+// probeCamera runs relay.Probe in the background and shows what it found.
+func (s *Studio) probeCamera(f *cameraForm) {
+	src, err := f.source()
+	if err != nil {
+		f.errLabel.SetText(strings.TrimPrefix(err.Error(), relay.ErrInvalid.Error()+": "))
+		return
+	}
+	f.errLabel.SetText("")
+	if f.probeCancel != nil {
+		f.probeCancel()
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, probeTimeout)
+	f.probeCancel = cancel
+	f.result.SetText("Testing " + media.RedactURL(src) + "…")
+	f.test.Disable()
+	transport := f.transport.Selected
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer cancel()
+		info, err := relay.Probe(ctx, relay.ProbeConfig{Input: src, RTSPTransport: transport, Duration: probeTimeout - time.Second, Logger: s.log})
+		s.do(func() {
+			f.test.Enable()
+			if err != nil {
+				f.result.SetText("Test failed: " + err.Error())
+				return
+			}
+			f.result.SetText("Found: " + strings.TrimSpace(info.String()))
+		})
+	}()
+}
+
+func (s *Studio) uniqueName(base string) string {
+	taken := map[string]bool{}
+	for _, st := range s.cfg.Streams {
+		taken[strings.ToLower(st.Name)] = true
+	}
+	for n := 1; ; n++ {
+		name := fmt.Sprintf("%s %d", base, n)
+		if n == 1 && base != "Camera" {
+			name = base
+		}
+		if !taken[strings.ToLower(name)] {
+			return name
+		}
+	}
+}
+
+// duplicateStream copies stream i (destinations and keys included, all
+// disabled so the copy never pushes twice to the same key).
+func (s *Studio) duplicateStream(i int) {
+	if i < 0 || i >= len(s.cfg.Streams) {
+		return
+	}
+	cp := cloneStreams(s.cfg.Streams[i : i+1])[0]
+	cp.Name = s.uniqueName(cp.Name + " copy")
+	cp.Autostart = false
+	for j := range cp.Destinations {
+		cp.Destinations[j].Enabled = false
+	}
+	if !s.commitOrShow(func(c *settings.Config) { c.Streams = append(c.Streams, cp) }) {
+		return
+	}
+	s.views = append(s.views, newStreamView())
+	s.cameraList.Refresh()
+	s.log.Info("camera duplicated", "stream", cp.Name)
+	s.selectStream(len(s.views) - 1)
+}
+
+// removeStream asks, then stops and removes stream i.
+func (s *Studio) removeStream(i int) {
+	if i < 0 || i >= len(s.cfg.Streams) {
+		return
+	}
+	name := s.cfg.Streams[i].Name
+	msg := fmt.Sprintf("Remove %q and its destinations?", name)
+	if s.views[i].streaming {
+		msg += " It is live: removing stops it."
+	}
+	s.ask("Remove camera?", msg, "Remove", func() {
+		if i >= len(s.cfg.Streams) || s.cfg.Streams[i].Name != name {
+			return
+		}
+		if !s.commitOrShow(func(c *settings.Config) { c.Streams = append(c.Streams[:i:i], c.Streams[i+1:]...) }) {
+			return
+		}
+		s.runRelay(i, false, false)
+		s.views = append(s.views[:i:i], s.views[i+1:]...)
+		s.log.Info("camera removed", "stream", name)
+		s.publish()
+		s.cameraList.UnselectAll()
+		s.cameraList.Refresh()
+		s.selected = -1
+		if len(s.views) > 0 {
+			s.selectStream(min(i, len(s.views)-1))
+		} else {
+			s.refreshSelection()
+		}
+	})
+}
+
+// destForm is the add-destination dialog.
+type destForm struct {
+	dlg            *dialogHandle
+	platform       *widget.Select
+	name, url, key *widget.Entry
+	save, cancel   *widget.Button
+	errLabel       *widget.Label
+}
+
+func (s *Studio) showDestForm() {
+	if s.selected < 0 || s.selected >= len(s.views) || s.destForm != nil {
+		return
+	}
+	f := &destForm{}
+	f.name = widget.NewEntry()
+	f.url = widget.NewEntry()
+	f.url.SetPlaceHolder("rtmp://host/app")
+	f.key = widget.NewPasswordEntry()
+	f.key.SetPlaceHolder("paste the stream key")
+	f.errLabel = widget.NewLabel("")
+	f.errLabel.Wrapping = fyne.TextWrapWord
+	f.errLabel.Importance = widget.DangerImportance
+	f.platform = widget.NewSelect(platformNames(), func(name string) {
+		p, _ := platformByName(name)
+		f.url.SetText(p.URL)
+		if p.URL != "" {
+			f.name.SetText(name)
+		} else {
+			f.name.SetText("My server")
+		}
+	})
+	f.platform.SetSelected(Platforms[0].Name)
+	i := s.selected
+	done := func() {
+		f.dlg.Hide()
+		s.destForm = nil
+	}
+	f.cancel = widget.NewButton("Cancel", done)
+	f.save = widget.NewButton("Add", func() {
+		d := settings.NewDestination(strings.TrimSpace(f.name.Text), strings.TrimSpace(f.url.Text), strings.TrimSpace(f.key.Text))
+		if err := s.commit(func(c *settings.Config) { c.Streams[i].Destinations = append(c.Streams[i].Destinations, d) }); err != nil {
+			f.errLabel.SetText(err.Error())
+			return
+		}
+		done()
+		s.log.Info("destination added", "stream", s.cfg.Streams[i].Name, "destination", d.Name, "server", media.RTMPServer(d.URL))
+		if i == s.selected {
+			s.rebuildDestinations()
+		}
+		s.afterDestChange(i)
+	})
+	f.save.Importance = widget.HighImportance
+	form := widget.NewForm(
+		widget.NewFormItem("Platform", f.platform),
+		widget.NewFormItem("Name", f.name),
+		widget.NewFormItem("Server URL", f.url),
+		widget.NewFormItem("Stream key", f.key),
+	)
+	f.dlg = s.showCustom("Add destination", container.NewBorder(form, container.NewHBox(f.cancel, f.save), nil, nil, f.errLabel), fyne.NewSize(560, 340))
+	s.destForm = f
+}

@@ -1,0 +1,165 @@
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+	"go.uber.org/goleak"
+
+	"github.com/relaystudio/relaystudio/media/relay"
+	"github.com/relaystudio/relaystudio/settings"
+)
+
+// harness runs a Studio on Fyne's test driver. Everything the pump hands
+// to the window, and everything the test does to it, runs under one lock,
+// standing in for the single Fyne goroutine of a real app.
+type harness struct {
+	t    *testing.T
+	s    *Studio
+	path string
+
+	mu      sync.Mutex
+	stopped bool
+	sigMu   sync.Mutex
+	sig     chan struct{}
+}
+
+// streamConfig is main's streamConfig, repeated here because a test cannot
+// import package main: saved stream → engine config.
+func streamConfig(s settings.Stream, log *slog.Logger) (relay.Config, error) {
+	size, err := s.Video.ParsedSize()
+	if err != nil {
+		return relay.Config{}, err
+	}
+	vb, err := s.Video.BitrateBPS()
+	if err != nil {
+		return relay.Config{}, err
+	}
+	ki, err := s.Video.KeyframeDuration()
+	if err != nil {
+		return relay.Config{}, err
+	}
+	ab, err := s.Audio.BitrateBPS()
+	if err != nil {
+		return relay.Config{}, err
+	}
+	c := relay.Config{
+		Name: s.Name, Input: s.Source, RTSPTransport: s.RTSPTransport,
+		Video: relay.VideoConfig{Mode: relay.VideoMode(s.Video.Mode), Size: size, FPS: s.Video.FPS,
+			Bitrate: vb, Preset: s.Video.Preset, KeyframeInterval: ki},
+		Audio:  relay.AudioConfig{Mode: relay.AudioMode(s.Audio.Mode), Bitrate: ab},
+		Logger: log,
+	}
+	for _, d := range s.Destinations {
+		if d.Enabled && d.Key != "" {
+			c.Destinations = append(c.Destinations, relay.Destination{Name: d.Name, URL: d.IngestURL()})
+		}
+	}
+	return c, c.Validate()
+}
+
+// newHarness writes cfg (nil: no file, the studio creates it) and opens a
+// studio on it.
+func newHarness(t *testing.T, cfg *settings.Config) *harness {
+	t.Helper()
+	goleakCheck(t)
+	h := &harness{t: t, path: filepath.Join(t.TempDir(), "config.toml"), sig: make(chan struct{})}
+	if cfg != nil {
+		if err := cfg.Save(h.path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.open()
+	return h
+}
+
+func (h *harness) open() {
+	a := test.NewTempApp(h.t)
+	var err error
+	h.ui(func() {
+		h.s, err = newStudio(a, Options{ConfigPath: h.path, StreamConfig: streamConfig}, h.do)
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(h.close)
+}
+
+func (h *harness) close() {
+	h.mu.Lock()
+	h.stopped = true
+	h.mu.Unlock()
+	h.s.Close()
+}
+
+// do is the Studio's fyne.Do in tests.
+func (h *harness) do(f func()) {
+	h.mu.Lock()
+	if !h.stopped {
+		f()
+	}
+	h.mu.Unlock()
+	h.sigMu.Lock()
+	close(h.sig)
+	h.sig = make(chan struct{})
+	h.sigMu.Unlock()
+}
+
+// ui runs f as if on the Fyne goroutine.
+func (h *harness) ui(f func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f()
+}
+
+// waitFor waits until cond (run on the "Fyne goroutine") holds, checking
+// after every update the pump delivers.
+func (h *harness) waitFor(what string, timeout time.Duration, cond func() bool) {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for {
+		h.sigMu.Lock()
+		sig := h.sig
+		h.sigMu.Unlock()
+		ok := false
+		h.ui(func() { ok = cond() })
+		if ok {
+			return
+		}
+		select {
+		case <-sig:
+		case <-ctx.Done():
+			h.t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+	}
+}
+
+func (h *harness) load() *settings.Config {
+	h.t.Helper()
+	c, err := settings.Load(h.path)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+func (h *harness) fileBytes() []byte {
+	h.t.Helper()
+	b, err := os.ReadFile(h.path)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return b
+}
+
+func goleakCheck(t *testing.T) {
+	opts := []goleak.Option{goleak.IgnoreCurrent()}
+	t.Cleanup(func() { goleak.VerifyNone(t, opts...) })
+}

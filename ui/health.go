@@ -1,0 +1,91 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/relaystudio/relaystudio/media/relay"
+)
+
+// Health is the colour of a stream at a glance.
+type Health int
+
+// Health levels, worst last.
+const (
+	HealthIdle  Health = iota // not running
+	HealthGreen               // live, nothing to worry about
+	HealthAmber               // running but something needs a look
+	HealthRed                 // not reaching its audience
+)
+
+// String returns the colour's name.
+func (h Health) String() string {
+	switch h {
+	case HealthGreen:
+		return "green"
+	case HealthAmber:
+		return "amber"
+	case HealthRed:
+		return "red"
+	}
+	return "idle"
+}
+
+// healthOf rates a stream from two consecutive stats snapshots (prev may be
+// the zero value) and says why, in words for people. Dropped frames count
+// only when they grew since prev, so one bad second does not stay amber.
+func healthOf(prev, cur relay.Stats, streaming bool) (Health, string) {
+	switch cur.State {
+	case relay.StateFailed, relay.StateRefused:
+		return HealthRed, nonEmpty(cur.Reason, cur.LastError, string(cur.State))
+	case relay.StateIdle, relay.StateStopped, "":
+		return HealthIdle, "not running"
+	case relay.StateRetrying:
+		return HealthRed, nonEmpty(cur.Reason, "retrying")
+	case relay.StateConnecting:
+		return HealthAmber, nonEmpty(cur.Reason, "connecting")
+	}
+	// Live from here on.
+	var red, amber []string
+	if streaming {
+		for _, d := range cur.Destinations {
+			switch d.State {
+			case relay.StateLive:
+			case relay.StateRefused, relay.StateFailed, relay.StateRetrying:
+				red = append(red, d.Name+": "+nonEmpty(d.Reason, d.LastError, string(d.State)))
+			default:
+				amber = append(amber, d.Name+": "+nonEmpty(d.Reason, string(d.State)))
+			}
+		}
+	}
+	if n := droppedTotal(cur) - droppedTotal(prev); prev.State != "" && n > 0 && droppedTotal(cur) >= droppedTotal(prev) {
+		amber = append(amber, fmt.Sprintf("%d frames dropped in the last second", n))
+	}
+	if cur.Video.Speed > 0 && cur.Video.Speed < 1 {
+		amber = append(amber, fmt.Sprintf("encoder too slow (%.2fx real time): choose a faster preset or a smaller size", cur.Video.Speed))
+	}
+	amber = append(amber, cur.Warnings...)
+	switch {
+	case len(red) > 0:
+		return HealthRed, strings.Join(append(red, amber...), "; ")
+	case len(amber) > 0:
+		return HealthAmber, strings.Join(amber, "; ")
+	case !streaming:
+		return HealthGreen, "previewing (not streaming)"
+	}
+	return HealthGreen, "live and healthy"
+}
+
+func droppedTotal(s relay.Stats) uint64 {
+	d := s.Dropped
+	return d.InputOverflow + d.WaitingKeyframe + d.DecodeErrors + d.Destinations
+}
+
+func nonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,103 @@
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/relaystudio/relaystudio/media/relay"
+)
+
+func TestHealthOf(t *testing.T) {
+	live := relay.Stats{State: relay.StateLive, Destinations: []relay.DestinationStats{{Name: "YT", State: relay.StateLive}}}
+	dropped := live
+	dropped.Dropped.Destinations = 5
+	slow := live
+	slow.Video.Speed = 0.7
+	refused := live
+	refused.Destinations = []relay.DestinationStats{{Name: "YT", State: relay.StateRefused, Reason: "stream key refused"}}
+	cases := []struct {
+		name      string
+		prev, cur relay.Stats
+		streaming bool
+		want      Health
+		reason    string
+	}{
+		{"idle", relay.Stats{}, relay.Stats{State: relay.StateIdle}, false, HealthIdle, "not running"},
+		{"live", live, live, true, HealthGreen, "live and healthy"},
+		{"preview", live, relay.Stats{State: relay.StateLive}, false, HealthGreen, "previewing"},
+		{"drops", live, dropped, true, HealthAmber, "5 frames dropped"},
+		{"old drops", dropped, dropped, true, HealthGreen, "healthy"},
+		{"slow encoder", live, slow, true, HealthAmber, "encoder too slow"},
+		{"refused", live, refused, true, HealthRed, "stream key refused"},
+		{"retrying", live, relay.Stats{State: relay.StateRetrying, Reason: "retrying in 4s: connection refused"}, true, HealthRed, "retrying in 4s"},
+		{"failed", live, relay.Stats{State: relay.StateFailed, Reason: "wrong password"}, true, HealthRed, "wrong password"},
+		{"connecting", relay.Stats{}, relay.Stats{State: relay.StateConnecting}, true, HealthAmber, "connecting"},
+	}
+	for _, c := range cases {
+		h, why := healthOf(c.prev, c.cur, c.streaming)
+		if h != c.want || !strings.Contains(why, c.reason) {
+			t.Errorf("%s: got %v %q, want %v containing %q", c.name, h, why, c.want, c.reason)
+		}
+	}
+}
+
+func TestLogBufferKeepsLastLines(t *testing.T) {
+	b := &LogBuffer{Size: 3}
+	changed := 0
+	b.SetOnChange(func() { changed++ })
+	log := slog.New(b.Handler()).With("stream", "Cam 1")
+	for i := range 5 {
+		log.Info("event", "n", i)
+	}
+	log.Debug("hidden")
+	lines, seq := b.Lines()
+	if len(lines) != 3 || seq != 5 || changed != 5 {
+		t.Fatalf("lines %q seq %d changed %d", lines, seq, changed)
+	}
+	if !strings.Contains(lines[2], `stream="Cam 1": event n=4`) || !strings.Contains(lines[0], "n=2") {
+		t.Errorf("lines %q", lines)
+	}
+	slog.New(b.Handler()).WithGroup("g").Warn("careful", "k", "v")
+	lines, _ = b.Lines()
+	if !strings.Contains(lines[2], "WARN careful g.k=v") {
+		t.Errorf("last line %q", lines[2])
+	}
+	_ = log.Handler().Enabled(context.Background(), slog.LevelInfo)
+}
+
+func TestHistoryKeepsOneMinute(t *testing.T) {
+	var h history
+	for i := range 100 {
+		h = h.push(float64(i))
+	}
+	if len(h) != historyLen || h[0] != 40 || h[59] != 99 {
+		t.Fatalf("history %v", h)
+	}
+}
+
+func TestCPUMeter(t *testing.T) {
+	var m cpuMeter
+	if _, ok := m.sample(time.Now()); ok {
+		t.Fatal("first sample has no previous one")
+	}
+	end := time.Now().Add(50 * time.Millisecond)
+	x := 0
+	for time.Now().Before(end) {
+		x++
+	}
+	pct, ok := m.sample(time.Now())
+	if !ok || pct <= 0 {
+		t.Fatalf("busy loop measured %v %v (%d)", pct, ok, x)
+	}
+}
+
+func TestResolutionLabels(t *testing.T) {
+	for size, want := range map[string]string{"": "Source", "x720": "720p", "x1080": "1080p", "x480": "480p", "1280x720": "Custom"} {
+		if got := resolutionLabel(size); got != want {
+			t.Errorf("%q: %q, want %q", size, got, want)
+		}
+	}
+}

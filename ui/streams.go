@@ -1,0 +1,373 @@
+package ui
+
+import (
+	"fmt"
+	"image"
+	"sync/atomic"
+	"time"
+
+	"github.com/relaystudio/relaystudio/media/relay"
+)
+
+// Preview sizes. A relay has one preview size, so the selected stream
+// previews at mainPreview and every other running stream at thumbPreview,
+// once a second, which feeds its thumbnail. Streams that are not running
+// keep the last frame they showed: running a camera only for a thumbnail
+// would open connections the person did not ask for.
+var (
+	mainPreview  = relay.PreviewConfig{Width: 640, Height: 360, FPS: 15}
+	thumbPreview = relay.PreviewConfig{Width: 160, Height: 90, FPS: 1}
+)
+
+// Pump intervals.
+const (
+	previewEvery = time.Second / 15
+	statsEvery   = time.Second
+)
+
+// streamView is the window's side of one stream: its relay (nil when not
+// running), whether that relay pushes to the destinations or only
+// previews, and what the stats panel shows. Fyne goroutine only.
+type streamView struct {
+	relay     *relay.Relay
+	streaming bool
+	stats     relay.Stats
+	prevStats relay.Stats
+	health    Health
+	reason    string
+	hist      map[string]history
+	thumb     image.Image
+	err       string // why the relay could not be created
+}
+
+func newStreamView() *streamView { return &streamView{hist: map[string]history{}} }
+
+// activeRelay is what the pump needs to know about a running relay.
+type activeRelay struct {
+	view     *streamView
+	r        *relay.Relay
+	selected bool
+}
+
+// publish tells the pump which relays run and which one is on screen.
+func (s *Studio) publish() {
+	var act []activeRelay
+	for i, v := range s.views {
+		if v.relay != nil {
+			act = append(act, activeRelay{view: v, r: v.relay, selected: i == s.selected})
+		}
+	}
+	s.mu.Lock()
+	if !s.closed {
+		s.active = act
+	}
+	s.mu.Unlock()
+}
+
+func (s *Studio) activeRelays() []activeRelay {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.active
+}
+
+// closeRelay stops r in the background: Close waits for the relay's
+// goroutines and must not hold up the window.
+func (s *Studio) closeRelay(r *relay.Relay) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		r.Close()
+	}()
+}
+
+// runRelay replaces v's relay with a new one (streaming or preview only),
+// or with none when run is false.
+func (s *Studio) runRelay(i int, run, streaming bool) error {
+	v := s.views[i]
+	if v.relay != nil {
+		s.closeRelay(v.relay)
+		v.relay, v.streaming = nil, false
+	}
+	v.err = ""
+	defer s.publish()
+	if !run || s.closing {
+		return nil
+	}
+	cfg, err := s.opt.StreamConfig(s.cfg.Streams[i], s.log)
+	if err != nil {
+		v.err = err.Error()
+		return err
+	}
+	if !streaming {
+		cfg.Destinations = nil
+	} else if len(cfg.Destinations) == 0 {
+		err := fmt.Errorf("stream %q has no enabled destination with a stream key", s.cfg.Streams[i].Name)
+		v.err = err.Error()
+		return err
+	}
+	cfg.Logger = s.log
+	r, err := relay.New(cfg)
+	if err == nil {
+		err = r.Start()
+	}
+	if err != nil {
+		v.err = err.Error()
+		return err
+	}
+	if i == s.selected {
+		r.SetPreview(mainPreview)
+	} else {
+		r.SetPreview(thumbPreview)
+	}
+	v.relay, v.streaming = r, streaming
+	v.prevStats, v.stats = relay.Stats{}, r.Stats()
+	return nil
+}
+
+// selectStream shows stream i in the preview and the controls, starting a
+// preview-only relay for it when it is not running, and stopping the
+// preview-only relay of the stream shown before.
+func (s *Studio) selectStream(i int) {
+	if i < 0 || i >= len(s.views) {
+		return
+	}
+	old := s.selected
+	s.selected = i
+	if old != i && old >= 0 && old < len(s.views) {
+		ov := s.views[old]
+		switch {
+		case ov.relay != nil && !ov.streaming:
+			s.runRelay(old, false, false)
+		case ov.relay != nil:
+			ov.relay.SetPreview(thumbPreview)
+		}
+	}
+	v := s.views[i]
+	if v.relay == nil {
+		if err := s.runRelay(i, true, false); err != nil {
+			s.log.Warn("cannot preview", "stream", s.cfg.Streams[i].Name, "error", err)
+		}
+	} else {
+		v.relay.SetPreview(mainPreview)
+	}
+	s.publish()
+	if s.cameraList != nil {
+		s.cameraList.Select(i)
+	}
+	s.refreshSelection()
+}
+
+// startStream starts pushing stream i to its destinations.
+func (s *Studio) startStream(i int) {
+	if i < 0 || i >= len(s.views) {
+		return
+	}
+	if reason := s.startProblem(i); reason != "" {
+		s.showError(fmt.Errorf("cannot start %q: %s", s.cfg.Streams[i].Name, reason))
+		return
+	}
+	if err := s.runRelay(i, true, true); err != nil {
+		s.showError(fmt.Errorf("cannot start %q: %w", s.cfg.Streams[i].Name, err))
+		if i == s.selected {
+			s.runRelay(i, true, false)
+		}
+	} else {
+		s.log.Info("stream started", "stream", s.cfg.Streams[i].Name)
+	}
+	s.refreshStream(i)
+}
+
+// stopStream stops pushing stream i; the selected stream keeps previewing.
+func (s *Studio) stopStream(i int) {
+	if i < 0 || i >= len(s.views) || !s.views[i].streaming {
+		return
+	}
+	s.log.Info("stream stopped", "stream", s.cfg.Streams[i].Name)
+	s.runRelay(i, i == s.selected, false)
+	s.refreshStream(i)
+}
+
+// restartStream applies changed settings to a running stream: a quick
+// restart of its relay.
+func (s *Studio) restartStream(i int, why string) {
+	v := s.views[i]
+	switch {
+	case v.streaming:
+		s.log.Info("applying new settings: restarting the stream", "stream", s.cfg.Streams[i].Name, "change", why)
+		if err := s.runRelay(i, true, true); err != nil {
+			s.showError(fmt.Errorf("cannot restart %q: %w", s.cfg.Streams[i].Name, err))
+			s.runRelay(i, i == s.selected, false)
+		}
+	case v.relay != nil || i == s.selected:
+		if err := s.runRelay(i, true, false); err != nil {
+			s.log.Warn("cannot preview", "stream", s.cfg.Streams[i].Name, "error", err)
+		}
+	}
+	s.refreshStream(i)
+}
+
+func (s *Studio) toggleSelected() {
+	if s.selected < 0 || s.selected >= len(s.views) {
+		return
+	}
+	if s.views[s.selected].streaming {
+		s.stopStream(s.selected)
+	} else {
+		s.startStream(s.selected)
+	}
+}
+
+func (s *Studio) startAll() {
+	for i := range s.views {
+		if !s.views[i].streaming && s.startProblem(i) == "" {
+			s.startStream(i)
+		}
+	}
+}
+
+func (s *Studio) stopAll() {
+	for i := range s.views {
+		s.stopStream(i)
+	}
+}
+
+// startProblem says why stream i cannot start, or "" when it can.
+func (s *Studio) startProblem(i int) string {
+	st := s.cfg.Streams[i]
+	hasKey := false
+	for _, d := range st.Destinations {
+		if d.Enabled && d.Key != "" {
+			hasKey = true
+		}
+	}
+	if !hasKey {
+		return "add a destination with a stream key (and leave it enabled)"
+	}
+	if _, err := s.opt.StreamConfig(st, nil); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// pump is the goroutine that pulls frames and stats from the relays and
+// hands them to the window, at most one pending update of each kind.
+func (s *Studio) pump() {
+	defer s.wg.Done()
+	pt := time.NewTicker(previewEvery)
+	defer pt.Stop()
+	st := time.NewTicker(statsEvery)
+	defer st.Stop()
+	var (
+		framePending, statsPending, logPending atomic.Bool
+		bufs                                   [3]*image.RGBA
+		next                                   int
+		lastRelay                              *relay.Relay
+		lastSeq                                uint64
+	)
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-pt.C:
+			if s.logDirt.Load() && logPending.CompareAndSwap(false, true) {
+				s.logDirt.Store(false)
+				s.do(func() {
+					logPending.Store(false)
+					s.refreshLog()
+				})
+			}
+			if framePending.Load() {
+				continue // the window has not shown the last frame yet
+			}
+			for _, a := range s.activeRelays() {
+				if !a.selected {
+					continue
+				}
+				if a.r != lastRelay {
+					lastRelay, lastSeq = a.r, 0
+				}
+				// Rotate three buffers: one on screen, one maybe still
+				// being painted, one to write into.
+				img, seq := a.r.PreviewFrame(bufs[next])
+				if img == nil || seq == lastSeq {
+					break
+				}
+				bufs[next] = img
+				next = (next + 1) % len(bufs)
+				lastSeq = seq
+				framePending.Store(true)
+				r := a.r
+				s.do(func() {
+					framePending.Store(false)
+					s.showFrame(r, img, seq)
+				})
+			}
+		case now := <-st.C:
+			if statsPending.Load() {
+				continue
+			}
+			act := s.activeRelays()
+			snaps := make([]relay.Stats, len(act))
+			thumbs := make([]*image.RGBA, len(act))
+			for i, a := range act {
+				snaps[i] = a.r.Stats()
+				if !a.selected {
+					thumbs[i], _ = a.r.PreviewFrame(nil)
+				}
+			}
+			statsPending.Store(true)
+			s.do(func() {
+				statsPending.Store(false)
+				s.applyStats(now, act, snaps, thumbs)
+			})
+		}
+	}
+}
+
+// showFrame puts a new preview frame on screen if it still belongs to the
+// selected stream.
+func (s *Studio) showFrame(r *relay.Relay, img *image.RGBA, seq uint64) {
+	if s.selected < 0 || s.selected >= len(s.views) || s.views[s.selected].relay != r {
+		return
+	}
+	s.previewSeq = seq
+	s.preview.Image = img
+	s.preview.Refresh()
+	s.previewMsg.Hide()
+}
+
+// applyStats takes one second of stats: histories, health, labels.
+func (s *Studio) applyStats(now time.Time, act []activeRelay, snaps []relay.Stats, thumbs []*image.RGBA) {
+	if pct, ok := s.cpu.sample(now); ok {
+		s.cpuPercent = pct
+	}
+	for i, a := range act {
+		v := a.view
+		if v.relay != a.r {
+			continue // stopped or restarted meanwhile
+		}
+		v.prevStats, v.stats = v.stats, snaps[i]
+		for _, d := range snaps[i].Destinations {
+			v.hist[d.Name] = v.hist[d.Name].push(d.BitrateKbps)
+		}
+		v.health, v.reason = healthOf(v.prevStats, v.stats, v.streaming)
+		if thumbs[i] != nil {
+			v.thumb = thumbs[i]
+		} else if a.selected && s.preview.Image != nil {
+			// The selected stream's thumbnail is a copy of the frame on
+			// screen, taken once a second.
+			v.thumb = cloneRGBA(s.preview.Image)
+		}
+	}
+	s.refreshAllStreams()
+}
+
+func cloneRGBA(img image.Image) *image.RGBA {
+	src, ok := img.(*image.RGBA)
+	if !ok {
+		return nil
+	}
+	out := image.NewRGBA(src.Rect)
+	copy(out.Pix, src.Pix)
+	return out
+}

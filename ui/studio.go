@@ -1,0 +1,373 @@
+// Package ui is Relay Studio's window: the cameras list with state badges
+// and thumbnails, the live preview of the selected camera, the output
+// controls and destinations of the selected stream, start and stop, a stats
+// panel with a bitrate graph per destination and a health colour, and a log
+// panel. It drives the engine only through media/relay and reaches the disk
+// only through settings.
+//
+// Threading: every widget is changed on the Fyne goroutine. One goroutine
+// owned by the Studio (the pump) pulls preview frames (about 15 a second)
+// and stats (once a second) from the relays and hands them to the window
+// with at most one pending fyne.Do per kind, so a stalled window never
+// queues up frames.
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/relaystudio/relaystudio/media/relay"
+	"github.com/relaystudio/relaystudio/settings"
+)
+
+// AppID is the application's identifier (FyneApp.toml's Details.ID).
+const AppID = "io.github.relaystudio.RelayStudio"
+
+// Options configures the studio window.
+type Options struct {
+	// ConfigPath is the settings file. Required. It is created with the
+	// test pattern when missing.
+	ConfigPath string
+	// StreamConfig turns a saved stream into the engine's configuration
+	// (main's streamConfig). Required.
+	StreamConfig func(settings.Stream, *slog.Logger) (relay.Config, error)
+	// Logger also receives every event the log panel shows (the terminal).
+	// Nil sends them to the log panel only.
+	Logger *slog.Logger
+}
+
+// Studio is the studio window and the streams it runs. Create it with New;
+// Close stops every stream. Its methods must be called on the Fyne
+// goroutine.
+type Studio struct {
+	app  fyne.App
+	win  fyne.Window
+	opt  Options
+	logs *LogBuffer
+	log  *slog.Logger
+	// do runs a function on the Fyne goroutine (fyne.Do; tests serialise
+	// it with their own lock).
+	do func(func())
+
+	cfg *settings.Config
+	// broken is why the settings file could not be loaded; while it is
+	// set nothing is saved, so the file stays as it was for the person to
+	// fix or replace.
+	broken error
+
+	views    []*streamView // parallel to cfg.Streams
+	selected int
+
+	// Widgets, kept so that tests drive them like a person would.
+	cameraList                        *widget.List
+	addCamBtn, editCamBtn, dupCamBtn  *widget.Button
+	removeCamBtn                      *widget.Button
+	preview                           *canvas.Image
+	previewInfo                       *canvas.Text
+	previewMsg                        *widget.Label
+	videoMode, resolution, preset     *widget.Select
+	audioMode                         *widget.Select
+	customSize, fps, bitrate, keyint  *widget.Entry
+	audioBitrate                      *widget.Entry
+	applyBtn                          *widget.Button
+	outputMsg                         *widget.Label
+	destBox                           *fyne.Container
+	destRows                          []*destRow
+	addDestBtn                        *widget.Button
+	startBtn, startAllBtn, stopAllBtn *widget.Button
+	startReason                       *widget.Label
+	healthDot                         *canvas.Circle
+	healthLabel                       *widget.Label
+	statsLabel                        *widget.Label
+	cpuLabel                          *widget.Label
+	graphBox                          *fyne.Container
+	graphs                            map[string]*bitrateGraph
+	logLabel                          *widget.Label
+	logScroll                         *container.Scroll
+	copyLogBtn                        *widget.Button
+	banner                            *widget.Label
+	cameraForm                        *cameraForm   // the open add/edit dialog, if any
+	destForm                          *destForm     // the open add-destination dialog, if any
+	confirm                           *confirmation // the open question, if any
+	loadProblem                       *loadProblem  // the open "settings could not be loaded" dialog
+	lastSaveErr                       error
+	settingOutput                     bool // filling the controls: their callbacks must not save
+	closing                           bool
+	logSeen                           uint64
+	cpu                               cpuMeter
+	cpuPercent                        float64
+	previewSeq                        uint64
+
+	// Shared with the pump goroutine.
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // the pump, relay closers, probes
+	mu      sync.Mutex
+	active  []activeRelay // relays the pump reads from, published by the UI
+	logDirt atomic.Bool
+	closed  bool
+}
+
+// New loads the settings at opt.ConfigPath (creating them when missing)
+// and builds the window. A file that fails to load does not make New fail:
+// the window says what is wrong and offers to open the file or start from
+// defaults after keeping a copy. The first stream is selected and
+// previewing.
+func New(a fyne.App, opt Options) (*Studio, error) {
+	return newStudio(a, opt, fyne.Do)
+}
+
+func newStudio(a fyne.App, opt Options, do func(func())) (*Studio, error) {
+	if opt.ConfigPath == "" {
+		return nil, errors.New("ui: no settings file path")
+	}
+	if opt.StreamConfig == nil {
+		return nil, errors.New("ui: no StreamConfig")
+	}
+	s := &Studio{app: a, opt: opt, do: do, logs: &LogBuffer{Size: 500}, graphs: map[string]*bitrateGraph{}}
+	if opt.Logger != nil {
+		s.logs.Next = opt.Logger.Handler()
+	}
+	s.log = slog.New(s.logs.Handler())
+	s.logs.SetOnChange(func() { s.logDirt.Store(true) })
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+
+	cfg, created, err := settings.LoadOrCreate(opt.ConfigPath)
+	switch {
+	case err != nil:
+		s.broken = err
+		cfg = settings.Default()
+		s.log.Error("the settings file could not be loaded; nothing is saved until you choose what to do", "path", opt.ConfigPath)
+	case created:
+		s.log.Info("created the settings file with the test pattern", "path", opt.ConfigPath)
+	}
+	s.cfg = cfg
+	for range cfg.Streams {
+		s.views = append(s.views, newStreamView())
+	}
+
+	s.win = a.NewWindow("Relay Studio")
+	s.win.SetContent(s.build())
+	s.win.Resize(fyne.NewSize(1280, 800))
+	s.win.SetCloseIntercept(s.requestQuit)
+	s.addShortcuts()
+
+	if s.broken != nil {
+		s.showLoadProblem()
+	}
+	if len(s.views) > 0 {
+		s.selectStream(0)
+	} else {
+		s.refreshSelection()
+	}
+	s.wg.Add(1)
+	go s.pump()
+	return s, nil
+}
+
+// Run opens the studio window and returns when it is closed, after every
+// stream has stopped.
+func Run(opt Options) error {
+	a := app.NewWithID(AppID)
+	s, err := New(a, opt)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	s.win.SetMaster()
+	s.win.ShowAndRun()
+	return nil
+}
+
+// Window returns the studio's window.
+func (s *Studio) Window() fyne.Window { return s.win }
+
+// Close stops every stream and the window's own goroutines, and waits for
+// them. It is safe to call more than once. It does not close the window.
+func (s *Studio) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.active = nil
+	s.mu.Unlock()
+	s.cancel()
+	var relays []*relay.Relay
+	for _, v := range s.views {
+		if v.relay != nil {
+			relays = append(relays, v.relay)
+			v.relay, v.streaming = nil, false
+		}
+	}
+	var wg sync.WaitGroup
+	for _, r := range relays {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.Close()
+		}()
+	}
+	wg.Wait()
+	s.wg.Wait()
+}
+
+// requestQuit closes the window, asking first when streams are live.
+func (s *Studio) requestQuit() {
+	if s.closing {
+		return
+	}
+	live := 0
+	for _, v := range s.views {
+		if v.streaming {
+			live++
+		}
+	}
+	quit := func() {
+		s.closing = true
+		s.log.Info("quitting: stopping every stream")
+		s.Close()
+		s.win.Close()
+	}
+	if live == 0 {
+		quit()
+		return
+	}
+	s.ask("Quit Relay Studio?", fmt.Sprintf("%d stream(s) are live. Quitting stops them.", live), "Stop and quit", quit)
+}
+
+func (s *Studio) addShortcuts() {
+	c := s.win.Canvas()
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierControl}, func(fyne.Shortcut) { s.showCameraForm(-1) })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierControl}, func(fyne.Shortcut) { s.requestQuit() })
+	// Space reaches the canvas only when no entry has the focus, so typing
+	// a space in a name never starts a stream.
+	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
+		if e.Name == fyne.KeySpace {
+			s.toggleSelected()
+		}
+	})
+}
+
+// save writes the settings, or says why it cannot.
+func (s *Studio) save() error {
+	if s.broken != nil {
+		return fmt.Errorf("not saved: the settings file %s could not be loaded; open it to fix it, or start from defaults", s.opt.ConfigPath)
+	}
+	err := s.cfg.Save(s.opt.ConfigPath)
+	s.lastSaveErr = err
+	return err
+}
+
+// commit applies change to the settings, validates and saves them; on any
+// error the settings are put back as they were and the error returned.
+func (s *Studio) commit(change func(c *settings.Config)) error {
+	before := cloneStreams(s.cfg.Streams)
+	change(s.cfg)
+	err := s.cfg.Validate()
+	if err == nil {
+		err = s.save()
+	}
+	if err != nil {
+		s.cfg.Streams = before
+		return err
+	}
+	return nil
+}
+
+// commitOrShow is commit with the error shown in a dialog and the log.
+func (s *Studio) commitOrShow(change func(c *settings.Config)) bool {
+	if err := s.commit(change); err != nil {
+		s.showError(err)
+		return false
+	}
+	return true
+}
+
+func (s *Studio) showError(err error) {
+	s.log.Error(err.Error())
+	s.ask("Something went wrong", err.Error(), "", nil)
+}
+
+func cloneStreams(in []settings.Stream) []settings.Stream {
+	out := make([]settings.Stream, len(in))
+	for i, st := range in {
+		st.Destinations = append([]settings.Destination(nil), st.Destinations...)
+		out[i] = st
+	}
+	return out
+}
+
+// loadProblem is the dialog shown when the settings file cannot be read.
+type loadProblem struct {
+	dlg               *dialogHandle
+	openBtn, resetBtn *widget.Button
+	message           *widget.Label
+}
+
+func (s *Studio) showLoadProblem() {
+	lp := &loadProblem{}
+	lp.message = widget.NewLabel(fmt.Sprintf("The settings file could not be loaded:\n\n%v\n\nFile: %s\n\nNothing will be saved until you fix it or start from defaults.", s.broken, s.opt.ConfigPath))
+	lp.message.Wrapping = fyne.TextWrapWord
+	lp.openBtn = widget.NewButton("Open the file", func() {
+		u, err := url.Parse("file://" + s.opt.ConfigPath)
+		if err == nil {
+			err = s.app.OpenURL(u)
+		}
+		if err != nil {
+			s.log.Error("cannot open the settings file", "path", s.opt.ConfigPath, "error", err)
+		}
+	})
+	lp.resetBtn = widget.NewButton("Start from defaults (keep a copy)", func() { s.resetBrokenSettings() })
+	lp.resetBtn.Importance = widget.HighImportance
+	content := container.NewBorder(nil, container.NewHBox(lp.openBtn, lp.resetBtn), nil, nil, lp.message)
+	lp.dlg = s.showCustom("Settings could not be loaded", content, fyne.NewSize(560, 320))
+	s.loadProblem = lp
+	s.banner.SetText("Settings file could not be loaded: changes are not saved. " + s.opt.ConfigPath)
+	s.banner.Show()
+}
+
+// resetBrokenSettings keeps a copy of the unreadable file and starts again
+// from the defaults.
+func (s *Studio) resetBrokenSettings() {
+	kept, err := settings.KeepBroken(s.opt.ConfigPath, time.Now())
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		s.showError(err)
+		return
+	}
+	s.broken = nil
+	if err := s.save(); err != nil {
+		s.showError(err)
+		return
+	}
+	if kept != "" {
+		s.log.Info("kept a copy of the old settings file", "copy", kept)
+	}
+	if s.loadProblem != nil {
+		s.loadProblem.dlg.Hide()
+		s.loadProblem = nil
+	}
+	s.banner.Hide()
+}
+
+// exists reports whether path exists (for tests and messages).
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

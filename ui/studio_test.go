@@ -1,0 +1,398 @@
+package ui
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/relaystudio/relaystudio/media/testpeer/ingest"
+	"github.com/relaystudio/relaystudio/settings"
+)
+
+func TestMain(m *testing.M) {
+	os.Setenv("LANG", "en_US.UTF-8") // Fyne cannot parse the C locale and says so
+	os.Exit(m.Run())
+}
+
+func TestFirstStreamPreviewsAtStart(t *testing.T) {
+	h := newHarness(t, nil) // no file: created with the test pattern
+	h.ui(func() {
+		if got := h.s.Window().Title(); got != "Relay Studio" {
+			t.Errorf("title %q", got)
+		}
+		if h.s.selected != 0 || h.s.views[0].relay == nil {
+			t.Fatal("the first stream is not selected and previewing")
+		}
+	})
+	if got := h.load().Streams; len(got) != 1 || got[0].Source != settings.TestPatternSource {
+		t.Fatalf("created settings: %+v", got)
+	}
+	var first fyne.CanvasObject
+	var firstImg any
+	h.waitFor("a first preview frame", 10*time.Second, func() bool {
+		first = h.s.preview
+		firstImg = h.s.preview.Image
+		return h.s.preview.Image != nil && h.s.previewSeq > 0
+	})
+	_ = first
+	h.waitFor("the preview to change", 10*time.Second, func() bool {
+		return h.s.preview.Image != nil && h.s.preview.Image != firstImg
+	})
+	h.waitFor("the overlay with size and clock", 10*time.Second, func() bool {
+		return strings.Contains(h.s.previewInfo.Text, "1280x720")
+	})
+}
+
+func TestAddCameraIsListedAndSaved(t *testing.T) {
+	h := newHarness(t, nil)
+	h.ui(func() {
+		test.Tap(h.s.addCamBtn)
+		f := h.s.cameraForm
+		if f == nil {
+			t.Fatal("no dialog")
+		}
+		f.name.SetText("Garden")
+		test.Type(f.url, "rtsp://127.0.0.1:9/garden")
+		test.Type(f.user, "admin")
+		test.Type(f.pass, "hunter22")
+		if !f.pass.Password {
+			t.Error("password field is not masked")
+		}
+		test.Tap(f.save)
+		if h.s.cameraForm != nil {
+			t.Fatalf("dialog still open: %s", f.errLabel.Text)
+		}
+		if n := h.s.cameraList.Length(); n != 2 {
+			t.Fatalf("list has %d cameras, want 2", n)
+		}
+		if h.s.selected != 1 {
+			t.Errorf("new camera not selected")
+		}
+	})
+	got := h.load().Streams
+	if len(got) != 2 || got[1].Name != "Garden" || got[1].Source != "rtsp://admin:hunter22@127.0.0.1:9/garden" {
+		t.Fatalf("saved streams: %v", got)
+	}
+	// Editing shows the password masked and keeps it.
+	h.ui(func() {
+		test.Tap(h.s.editCamBtn)
+		f := h.s.cameraForm
+		if f.url.Text != "rtsp://127.0.0.1:9/garden" || f.user.Text != "admin" || f.pass.Text != "hunter22" {
+			t.Errorf("edit dialog: url %q user %q", f.url.Text, f.user.Text)
+		}
+		test.Tap(f.cancel)
+	})
+}
+
+func TestBadCameraURLShowsErrorAndSavesNothing(t *testing.T) {
+	h := newHarness(t, nil)
+	before := h.fileBytes()
+	h.ui(func() {
+		test.Tap(h.s.addCamBtn)
+		f := h.s.cameraForm
+		test.Type(f.url, "http://camera.local/x")
+		test.Tap(f.save)
+		if h.s.cameraForm == nil {
+			t.Fatal("dialog closed on a bad URL")
+		}
+		if !strings.Contains(f.errLabel.Text, "not supported") {
+			t.Errorf("error shown: %q", f.errLabel.Text)
+		}
+		if h.s.cameraList.Length() != 1 {
+			t.Error("bad camera listed")
+		}
+	})
+	if !bytes.Equal(before, h.fileBytes()) {
+		t.Error("settings file changed")
+	}
+}
+
+func TestCameraTestButtonProbes(t *testing.T) {
+	h := newHarness(t, nil)
+	var f *cameraForm
+	h.ui(func() {
+		test.Tap(h.s.addCamBtn)
+		f = h.s.cameraForm
+		test.Type(f.url, "test://pattern")
+		test.Tap(f.test)
+	})
+	h.waitFor("the probe result", 15*time.Second, func() bool { return strings.HasPrefix(f.result.Text, "Found") })
+	h.ui(func() {
+		if !strings.Contains(f.result.Text, "1280x720") {
+			t.Errorf("probe result %q", f.result.Text)
+		}
+	})
+	// A camera that is not there fails with a reason, without blocking.
+	h.ui(func() {
+		f.url.SetText("rtsp://127.0.0.1:1/none")
+		test.Tap(f.test)
+	})
+	h.waitFor("the probe failure", 15*time.Second, func() bool { return strings.HasPrefix(f.result.Text, "Test failed") })
+}
+
+func TestStartDisabledWithoutDestination(t *testing.T) {
+	h := newHarness(t, nil)
+	h.ui(func() {
+		if !h.s.startBtn.Disabled() {
+			t.Error("Start enabled without a destination")
+		}
+		if !strings.Contains(h.s.startReason.Text, "destination") {
+			t.Errorf("reason %q", h.s.startReason.Text)
+		}
+		// Space does nothing either.
+		h.s.toggleSelected()
+		if h.s.views[0].streaming {
+			t.Error("started without a destination")
+		}
+	})
+}
+
+func TestDestinationPresetsAndMaskedKey(t *testing.T) {
+	h := newHarness(t, nil)
+	h.ui(func() {
+		test.Tap(h.s.addDestBtn)
+		f := h.s.destForm
+		if f.url.Text != "rtmps://a.rtmps.youtube.com/live2" {
+			t.Errorf("YouTube preset url %q", f.url.Text)
+		}
+		f.platform.SetSelected("Twitch")
+		if f.url.Text != "rtmp://live.twitch.tv/app" {
+			t.Errorf("Twitch preset url %q", f.url.Text)
+		}
+		f.platform.SetSelected("Facebook")
+		if f.url.Text != "rtmps://live-api-s.facebook.com:443/rtmp" {
+			t.Errorf("Facebook preset url %q", f.url.Text)
+		}
+		f.platform.SetSelected("YouTube")
+		test.Type(f.key, "abcd-efgh-ijkl-mnop")
+		if !f.key.Password {
+			t.Error("key not masked in the dialog")
+		}
+		test.Tap(f.save)
+		if h.s.destForm != nil {
+			t.Fatalf("dialog still open: %s", f.errLabel.Text)
+		}
+		if len(h.s.destRows) != 1 {
+			t.Fatal("destination not listed")
+		}
+		key := h.s.destRows[0].key
+		if !key.Password {
+			t.Error("key not masked in the list")
+		}
+		test.Tap(key.ActionItem.(fyne.Tappable))
+		if key.Password {
+			t.Error("reveal did not show the key")
+		}
+		if h.s.startBtn.Disabled() {
+			t.Errorf("Start disabled with a key: %s", h.s.startReason.Text)
+		}
+	})
+	d := h.load().Streams[0].Destinations
+	if len(d) != 1 || d[0].Key != "abcd-efgh-ijkl-mnop" || d[0].URL != "rtmps://a.rtmps.youtube.com/live2" || !d[0].Enabled {
+		t.Fatalf("saved destinations: %v", d)
+	}
+}
+
+func testConfig(dests ...settings.Destination) *settings.Config {
+	c := settings.Default()
+	c.Streams[0].Destinations = dests
+	return c
+}
+
+func TestStreamGoesLiveAndStops(t *testing.T) {
+	ng := ingest.StartNginx(t, ingest.Options{})
+	const key = "secret-key-0123456789"
+	h := newHarness(t, testConfig(settings.NewDestination("Local", "rtmp://"+ng.Addr()+"/live", key)))
+	h.ui(func() {
+		if h.s.startBtn.Disabled() {
+			t.Fatalf("Start disabled: %s", h.s.startReason.Text)
+		}
+		test.Tap(h.s.startBtn)
+		if !h.s.views[0].streaming {
+			t.Fatal("not streaming after Start")
+		}
+	})
+	h.waitFor("the stream to go live with bitrate in the graph", 30*time.Second, func() bool {
+		v := h.s.views[0]
+		g := h.s.graphs["Local"]
+		vals := g.Values()
+		return v.stats.State == "live" && len(v.stats.Destinations) == 1 && v.stats.Destinations[0].State == "live" &&
+			len(vals) > 0 && vals[len(vals)-1] > 0
+	})
+	h.waitFor("health green", 10*time.Second, func() bool { return h.s.views[0].health == HealthGreen })
+	h.ui(func() {
+		if !strings.HasPrefix(h.s.destRows[0].state.Text, "live") {
+			t.Errorf("destination state %q", h.s.destRows[0].state.Text)
+		}
+		if h.s.startBtn.Text != "Stop streaming" {
+			t.Errorf("button %q", h.s.startBtn.Text)
+		}
+		test.Tap(h.s.startBtn)
+		if h.s.views[0].streaming {
+			t.Error("still streaming after Stop")
+		}
+		if h.s.views[0].relay == nil {
+			t.Error("the selected stream stopped previewing")
+		}
+	})
+	if err := ng.WaitRecording(t.Context(), "live", key, 10_000); err != nil {
+		t.Fatal(err)
+	}
+	h.ui(func() {
+		lines, _ := h.s.logs.Lines()
+		all := strings.Join(lines, "\n")
+		if strings.Contains(all, key) {
+			t.Errorf("the log panel shows the stream key:\n%s", all)
+		}
+		if !strings.Contains(all, "stream started") || !strings.Contains(all, "stream stopped") {
+			t.Errorf("log misses start/stop:\n%s", all)
+		}
+		h.s.refreshLog()
+		if strings.Contains(h.s.logLabel.Text, key) {
+			t.Error("log label shows the key")
+		}
+	})
+}
+
+func TestRefusedKeyShowsRefused(t *testing.T) {
+	ng := ingest.StartNginx(t, ingest.Options{OnPublish: func(app, key string) bool { return false }})
+	h := newHarness(t, testConfig(settings.NewDestination("Local", "rtmp://"+ng.Addr()+"/live", "wrong-key-0123456789")))
+	h.ui(func() { test.Tap(h.s.startBtn) })
+	h.waitFor("the destination to show refused and health red", 30*time.Second, func() bool {
+		v := h.s.views[0]
+		return len(h.s.destRows) == 1 && strings.Contains(h.s.destRows[0].state.Text, "refused") && v.health == HealthRed
+	})
+	h.ui(func() {
+		if !strings.Contains(h.s.healthLabel.Text, "RED") {
+			t.Errorf("health label %q", h.s.healthLabel.Text)
+		}
+		lines, _ := h.s.logs.Lines()
+		if strings.Contains(strings.Join(lines, "\n"), "wrong-key-0123456789") {
+			t.Error("log shows the key")
+		}
+	})
+}
+
+func TestRemoveAsksFirst(t *testing.T) {
+	c := settings.Default()
+	c.Streams = append(c.Streams, settings.NewStream("Second", settings.TestPatternSource))
+	h := newHarness(t, c)
+	h.ui(func() {
+		test.Tap(h.s.removeCamBtn)
+		if h.s.confirm == nil {
+			t.Fatal("no confirmation")
+		}
+		test.Tap(h.s.confirm.no)
+		if h.s.cameraList.Length() != 2 {
+			t.Fatal("removed without confirmation")
+		}
+	})
+	if n := len(h.load().Streams); n != 2 {
+		t.Fatalf("file has %d streams", n)
+	}
+	h.ui(func() {
+		test.Tap(h.s.removeCamBtn)
+		test.Tap(h.s.confirm.yes)
+		if h.s.cameraList.Length() != 1 || h.s.selected != 0 || h.s.views[0].relay == nil {
+			t.Fatal("not removed, or the remaining camera does not preview")
+		}
+	})
+	got := h.load().Streams
+	if len(got) != 1 || got[0].Name != "Second" {
+		t.Fatalf("file: %v", got)
+	}
+}
+
+func TestDuplicate(t *testing.T) {
+	h := newHarness(t, testConfig(settings.NewDestination("YouTube", "rtmps://a.rtmps.youtube.com/live2", "abcd-efgh-ijkl-mnop")))
+	h.ui(func() {
+		test.Tap(h.s.dupCamBtn)
+		if h.s.cameraList.Length() != 2 || h.s.selected != 1 {
+			t.Fatal("copy not listed and selected")
+		}
+	})
+	got := h.load().Streams
+	if len(got) != 2 || got[1].Name == got[0].Name || len(got[1].Destinations) != 1 || got[1].Destinations[0].Enabled {
+		t.Fatalf("saved: %v", got)
+	}
+}
+
+func TestOutputControlsSave(t *testing.T) {
+	h := newHarness(t, nil)
+	h.ui(func() {
+		h.s.videoMode.SetSelected("transcode (h264)")
+		h.s.resolution.SetSelected("720p")
+		h.s.preset.SetSelected("ultrafast")
+		h.s.bitrate.SetText("1500k")
+		test.Tap(h.s.applyBtn)
+	})
+	v := h.load().Streams[0].Video
+	if v.Mode != "h264" || v.Size != "x720" || v.Preset != "ultrafast" || v.Bitrate != "1500k" {
+		t.Fatalf("saved video %+v", v)
+	}
+	before := h.fileBytes()
+	h.ui(func() {
+		h.s.bitrate.SetText("lots")
+		test.Tap(h.s.applyBtn)
+		if !strings.HasPrefix(h.s.outputMsg.Text, "Not saved") {
+			t.Errorf("message %q", h.s.outputMsg.Text)
+		}
+	})
+	if !bytes.Equal(before, h.fileBytes()) {
+		t.Error("bad bitrate saved")
+	}
+}
+
+func TestBrokenSettingsFile(t *testing.T) {
+	goleakCheck(t)
+	h := &harness{t: t, path: filepath.Join(t.TempDir(), "config.toml"), sig: make(chan struct{})}
+	if err := os.WriteFile(h.path, []byte("version = 1\n[[streams]]\nnmae = 3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.open()
+	h.ui(func() {
+		if h.s.loadProblem == nil || h.s.banner.Hidden {
+			t.Fatal("the load problem is not shown")
+		}
+		if !strings.Contains(h.s.loadProblem.message.Text, h.path) {
+			t.Errorf("message does not name the file: %q", h.s.loadProblem.message.Text)
+		}
+		if err := h.s.save(); err == nil {
+			t.Error("saving over a broken file")
+		}
+		test.Tap(h.s.loadProblem.resetBtn)
+		if h.s.loadProblem != nil {
+			t.Error("dialog still open")
+		}
+	})
+	h.load() // valid now
+	copies, _ := filepath.Glob(h.path + ".broken-*")
+	if len(copies) != 1 {
+		t.Fatalf("copies: %v", copies)
+	}
+	if b, _ := os.ReadFile(copies[0]); !strings.Contains(string(b), "nmae") {
+		t.Error("copy differs from the broken file")
+	}
+}
+
+func TestQuitAsksWhenLive(t *testing.T) {
+	ng := ingest.StartNginx(t, ingest.Options{})
+	h := newHarness(t, testConfig(settings.NewDestination("Local", "rtmp://"+ng.Addr()+"/live", "key-0123456789abcdef")))
+	h.ui(func() {
+		test.Tap(h.s.startBtn)
+		h.s.requestQuit()
+		if h.s.confirm == nil || h.s.confirm.yes == nil {
+			t.Fatal("quitting while live did not ask")
+		}
+		test.Tap(h.s.confirm.no)
+		if !h.s.views[0].streaming {
+			t.Fatal("cancel stopped the stream")
+		}
+	})
+}
