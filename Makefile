@@ -27,13 +27,13 @@ DEPS_BUILD := gcc pkg-config \
 	libavcodec-dev libavdevice-dev libavfilter-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev \
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
 	fonts-dejavu-core
-DEPS_TEST := ffmpeg nginx libnginx-mod-rtmp xvfb xauth
+DEPS_TEST := ffmpeg nginx libnginx-mod-rtmp xvfb xauth x11-utils
 # For desktop packaging (not needed yet): .desktop and AppStream validation.
 DEPS_PACKAGE := desktop-file-utils appstream
 
 GO_TEST_ENV := LANG=C.UTF-8
 
-.PHONY: help deps deps-package build run demo test bench lint clean
+.PHONY: help deps deps-package build run debug demo test bench lint clean
 
 help: ## list the targets
 	@echo "Relay Studio $(FULL_VERSION): make TARGET"
@@ -48,9 +48,14 @@ deps-package: ## install the Debian packages for desktop packaging (later)
 build: deps ## build bin/relaystudio
 	go build -trimpath -ldflags '$(LDFLAGS)' -o bin/relaystudio .
 
-# Until the window lands, run shows the headless relay. Then: run opens the
-# window (bin/relaystudio without arguments) and the demo stays as `demo`.
-run: demo ## run Relay Studio (for now: the demo)
+run: build ## build and open the studio window
+	LANG=$${LANG:-C.UTF-8} bin/relaystudio
+
+# Fyne checks that widgets are only touched on its goroutine unless the build
+# says the code was migrated (-tags migrated_fynedo); this build keeps the
+# checks and adds the race detector.
+debug: deps ## build bin/relaystudio-debug with Fyne's thread checks and the race detector
+	go build -race -trimpath -ldflags '$(LDFLAGS)' -o bin/relaystudio-debug .
 
 demo: build ## relay the test pattern into a local nginx-rtmp, then describe what arrived (DEMO_SECONDS=N to stop by itself)
 	@.ci/demo.sh
