@@ -31,6 +31,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/relaystudio/relaystudio/assets"
 	"github.com/relaystudio/relaystudio/media/relay"
 	"github.com/relaystudio/relaystudio/settings"
 )
@@ -184,6 +185,7 @@ func newStudio(a fyne.App, opt Options, do func(func())) (*Studio, error) {
 // stream has stopped.
 func Run(opt Options) error {
 	a := app.NewWithID(AppID)
+	a.SetIcon(assets.Icon)
 	s, err := New(a, opt)
 	if err != nil {
 		return err

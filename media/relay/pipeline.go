@@ -153,6 +153,9 @@ func (p *pipeline) onTracks(t media.Tracks) error {
 	}
 	r.log.Info("source connected", "video", desc, "audio", audio)
 
+	if r.videoModeNow() == VideoCopy {
+		r.setOutSize(v.Width, v.Height) // what copy sends, destinations or not
+	}
 	for _, rd := range r.rends {
 		rd.closeCodecs()
 		rd.encFailed = false
@@ -526,6 +529,12 @@ func (r *Relay) setOutSize(w, h int) {
 	r.mu.Lock()
 	r.outW, r.outH = w, h
 	r.mu.Unlock()
+}
+
+func (r *Relay) videoModeNow() VideoMode {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.videoMode
 }
 
 func (r *Relay) setVideoMode(m VideoMode) {
