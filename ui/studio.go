@@ -176,6 +176,9 @@ func newStudio(a fyne.App, opt Options, do func(func())) (*Studio, error) {
 	} else {
 		s.refreshSelection()
 	}
+	if s.broken == nil {
+		s.autostart()
+	}
 	s.wg.Add(1)
 	go s.pump()
 	return s, nil
@@ -372,4 +375,20 @@ func (s *Studio) resetBrokenSettings() {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// autostart starts the streams marked autostart = true, as `relaystudio
+// run` does; one that cannot start says why in the log, not in a dialog
+// that would greet the person at every start.
+func (s *Studio) autostart() {
+	for i, st := range s.cfg.Streams {
+		if !st.Autostart {
+			continue
+		}
+		if reason := s.startProblem(i); reason != "" {
+			s.log.Warn("autostart skipped", "stream", st.Name, "reason", reason)
+			continue
+		}
+		s.startStream(i)
+	}
 }

@@ -396,3 +396,31 @@ func TestQuitAsksWhenLive(t *testing.T) {
 		}
 	})
 }
+
+// TestAutostartStreams: a stream saved with autostart = true starts
+// streaming when the studio opens; one without a destination is skipped
+// with a line in the log rather than a dialog.
+func TestAutostartStreams(t *testing.T) {
+	ng := ingest.StartNginx(t, ingest.Options{})
+	const key = "autostart-key-424242"
+	cfg := testConfig(settings.NewDestination("Local", "rtmp://"+ng.Addr()+"/live", key))
+	cfg.Streams[0].Autostart = true
+	idle := settings.NewStream("Yard", settings.TestPatternSource)
+	idle.Autostart = true // no destination: cannot start
+	cfg.Streams = append(cfg.Streams, idle)
+	h := newHarness(t, cfg)
+	h.waitFor("the autostarted stream to go live", 30*time.Second, func() bool {
+		v := h.s.views[0]
+		return v.streaming && v.stats.State == "live" && len(v.stats.Destinations) == 1 && v.stats.Destinations[0].State == "live"
+	})
+	h.ui(func() {
+		if h.s.views[1].streaming {
+			t.Error("a stream without a destination was started")
+		}
+		lines, _ := h.s.logs.Lines()
+		all := strings.Join(lines, "\n")
+		if !strings.Contains(all, "autostart skipped") || strings.Contains(all, key) {
+			t.Errorf("log:\n%s", all)
+		}
+	})
+}
