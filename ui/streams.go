@@ -15,7 +15,7 @@ import (
 // keep the last frame they showed: running a camera only for a thumbnail
 // would open connections the person did not ask for.
 var (
-	mainPreview  = relay.PreviewConfig{Width: 640, Height: 360, FPS: 15}
+	mainPreview  = relay.PreviewConfig{Width: 640, Height: 360, FPS: 30}
 	thumbPreview = relay.PreviewConfig{Width: 160, Height: 90, FPS: 1}
 )
 

@@ -83,7 +83,7 @@ func TestRealWindowUnderXvfb(t *testing.T) {
 	}
 }
 
-func freeDisplay(t *testing.T) string {
+func freeDisplay(t testing.TB) string {
 	for n := 90; n < 190; n++ {
 		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
 			continue
@@ -99,7 +99,7 @@ func freeDisplay(t *testing.T) string {
 
 // waitUntil polls cond: X servers and windows give no notification a test
 // could wait on.
-func waitUntil(t *testing.T, ctx context.Context, d time.Duration, what string, cond func() bool) {
+func waitUntil(t testing.TB, ctx context.Context, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	tick := time.NewTicker(50 * time.Millisecond)
