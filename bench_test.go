@@ -84,42 +84,85 @@ func setupPeers(b *testing.B) *benchPeers {
 // would (SIGINT), checks that it delivered, and returns what it cost.
 func (p *benchPeers) measure(b *testing.B, key string, name string, args ...string) procUsage {
 	b.Helper()
-	cmd := exec.Command(name, args...)
+	u, stderr := runAll(b, command{name, args})
+	u.frames = p.delivered(b, key, name, stderr)
+	return u
+}
+
+// command is one process of a measurement.
+type command struct {
+	name string
+	args []string
+}
+
+// runAll starts the commands together, lets them run for benchRun, stops
+// them the way a person would (SIGINT) and returns their CPU time summed,
+// the largest peak RSS, and what they printed on stderr.
+func runAll(b *testing.B, cmds ...command) (procUsage, string) {
+	b.Helper()
+	running := make([]*exec.Cmd, 0, len(cmds))
+	// One buffer per process: exec copies each process's stderr on its own
+	// goroutine.
+	outs := make([]*strings.Builder, len(cmds))
 	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
+	kill := func() {
+		for _, c := range running {
+			_ = c.Process.Kill()
+			_ = c.Wait()
+		}
+	}
+	for i, c := range cmds {
+		cmd := exec.Command(c.name, c.args...)
+		outs[i] = &strings.Builder{}
+		cmd.Stderr = outs[i]
+		if err := cmd.Start(); err != nil {
+			kill()
+			b.Fatal(err)
+		}
+		running = append(running, cmd)
 	}
 	time.Sleep(benchRun)
-	_ = cmd.Process.Signal(syscall.SIGINT)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		<-done
-		b.Fatalf("%s did not stop on SIGINT", name)
+	for _, c := range running {
+		_ = c.Process.Signal(syscall.SIGINT)
 	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		b.Fatal("no resource usage on this platform")
+	var u procUsage
+	for i, c := range running {
+		done := make(chan error, 1)
+		go func() { done <- c.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = c.Process.Kill()
+			<-done
+			kill()
+			b.Fatalf("%s did not stop on SIGINT", cmds[i].name)
+		}
+		ru, ok := c.ProcessState.SysUsage().(*syscall.Rusage)
+		if !ok {
+			b.Fatal("no resource usage on this platform")
+		}
+		u.cpu += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		u.rssMB = max(u.rssMB, float64(ru.Maxrss)/1024)
+		stderr.WriteString(outs[i].String())
 	}
+	return u, stderr.String()
+}
+
+// delivered checks that a run published to live/key and returns the video
+// frames nginx recorded.
+func (p *benchPeers) delivered(b *testing.B, key, who, stderr string) int {
+	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	// At least 10 s of 2.5 Mb/s must have arrived, or the figures mean nothing.
 	if err := p.nginx.WaitRecording(ctx, "live", key, 2_000_000); err != nil {
-		b.Fatalf("%s delivered too little: %v\n%s", name, err, stderr.String())
+		b.Fatalf("%s delivered too little: %v\n%s", who, err, stderr)
 	}
 	rep, err := ingest.Probe(ctx, p.nginx.Recording("live", key))
 	if err != nil || rep.VideoFrames == 0 {
-		b.Fatalf("%s: reading back what arrived: %v (%v)", name, err, rep)
+		b.Fatalf("%s: reading back what arrived: %v (%v)", who, err, rep)
 	}
-	return procUsage{
-		cpu:    time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
-		rssMB:  float64(ru.Maxrss) / 1024,
-		frames: rep.VideoFrames,
-	}
+	return rep.VideoFrames
 }
 
 // compare alternates our relay and the ffmpeg CLI on the same job, twice
@@ -171,22 +214,97 @@ func BenchmarkVsFFmpegCopy(b *testing.B) {
 		func(in, out string) []string { return ffmpegArgs(in, []string{"-c", "copy"}, out) })
 }
 
+// oursTranscode is our relay's command line for the transcode job: 1080p30
+// → 720p30 at 2.5 Mb/s, x264 veryfast, to every output.
+func oursTranscode(in string, outs ...string) []string {
+	args := []string{"relay", "--input", in, "--rtsp-transport", "tcp",
+		"--video", "h264", "--size", "1280x720", "--fps", "30", "--bitrate", "2500k", "--preset", "veryfast",
+		"--keyint", "2s", "--audio", "copy"}
+	for _, o := range outs {
+		args = append(args, "--output", o)
+	}
+	return args
+}
+
+// ffmpegTranscode is the ffmpeg CLI's codec options for the same job, with
+// the same x264 settings.
+var ffmpegTranscode = []string{
+	"-vf", "scale=1280:720", "-r", "30", "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
+	"-profile:v", "main", "-bf", "0", "-b:v", "2500k", "-maxrate", "2500k", "-bufsize", "2500k",
+	"-x264-params", "keyint=60:min-keyint=60:scenecut=0:nal-hrd=cbr:force-cfr=1", "-c:a", "copy",
+}
+
 // BenchmarkVsFFmpegTranscode: 1080p30 → 720p30 at 2.5 Mb/s, x264 veryfast,
 // with the same x264 settings on both sides.
 func BenchmarkVsFFmpegTranscode(b *testing.B) {
 	compare(b, "transcode relay 1080p30 → 720p30 2.5 Mb/s veryfast",
-		func(in, out string) []string {
-			return []string{"relay", "--input", in, "--output", out, "--rtsp-transport", "tcp",
-				"--video", "h264", "--size", "1280x720", "--fps", "30", "--bitrate", "2500k", "--preset", "veryfast",
-				"--keyint", "2s", "--audio", "copy"}
-		},
-		func(in, out string) []string {
-			return ffmpegArgs(in, []string{
-				"-vf", "scale=1280:720", "-r", "30", "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
-				"-profile:v", "main", "-bf", "0", "-b:v", "2500k", "-maxrate", "2500k", "-bufsize", "2500k",
-				"-x264-params", "keyint=60:min-keyint=60:scenecut=0:nal-hrd=cbr:force-cfr=1", "-c:a", "copy",
-			}, out)
-		})
+		func(in, out string) []string { return oursTranscode(in, out) },
+		func(in, out string) []string { return ffmpegArgs(in, ffmpegTranscode, out) })
+}
+
+// BenchmarkThreeDestinations: the transcode job sent to three destinations.
+// Ours decodes and encodes once whatever the number of destinations, so
+// three should cost about what one does; the usual way with the ffmpeg CLI
+// is one process per destination, each doing the whole transcode. CPU is
+// compared per frame delivered to each destination (the mean over the
+// three recordings), for the same reason as in compare.
+func BenchmarkThreeDestinations(b *testing.B) {
+	p := setupPeers(b)
+	var one, three, ffmpeg3 procUsage
+	add := func(sum *procUsage, u procUsage) {
+		sum.cpu += u.cpu
+		sum.frames += u.frames
+		sum.rssMB = max(sum.rssMB, u.rssMB)
+	}
+	// meanFrames checks that every key was delivered and returns the mean
+	// number of frames recorded.
+	meanFrames := func(keys []string, who, stderr string) int {
+		total := 0
+		for _, k := range keys {
+			total += p.delivered(b, k, who, stderr)
+		}
+		return total / len(keys)
+	}
+	in := p.cam.URL()
+	for i := 0; i < b.N; i++ {
+		// Two rounds, alternating, so that a noisy neighbour hurts all three.
+		for round := 0; round < 2; round++ {
+			k := fmt.Sprintf("one-%d-%d", i, round)
+			add(&one, p.measure(b, k, p.bin, oursTranscode(in, p.nginx.URL("live", k))...))
+
+			var keys, urls []string
+			for d := range 3 {
+				k := fmt.Sprintf("three-%d-%d-%d", i, round, d)
+				keys, urls = append(keys, k), append(urls, p.nginx.URL("live", k))
+			}
+			u, stderr := runAll(b, command{p.bin, oursTranscode(in, urls...)})
+			u.frames = meanFrames(keys, "ours (three destinations)", stderr)
+			add(&three, u)
+
+			keys = keys[:0]
+			var cmds []command
+			for d := range 3 {
+				k := fmt.Sprintf("ffmpeg3-%d-%d-%d", i, round, d)
+				keys = append(keys, k)
+				cmds = append(cmds, command{"ffmpeg", ffmpegArgs(in, ffmpegTranscode, p.nginx.URL("live", k))})
+			}
+			u, stderr = runAll(b, cmds...)
+			u.frames = meanFrames(keys, "three ffmpeg processes", stderr)
+			add(&ffmpeg3, u)
+		}
+	}
+	perFrame := func(u procUsage) float64 { return u.cpu.Seconds() / float64(u.frames) }
+	threeVsOne := perFrame(three) / perFrame(one)
+	vsFFmpeg := perFrame(three) / perFrame(ffmpeg3)
+	b.ReportMetric(threeVsOne, "three/one-cpu")
+	b.ReportMetric(vsFFmpeg, "ours3/ffmpeg3-cpu")
+	b.ReportMetric(perFrame(three)*1000, "ours3-cpu-ms/frame")
+	fmt.Printf("transcode 1080p30 → 720p30 2.5 Mb/s veryfast to three destinations vs one, ours (%d runs of %v each):\n"+
+		"  CPU per frame delivered: three %.2f ms (%.1f s, %d frames each) / one %.2f ms (%.1f s, %d frames) = %.2f (target ≤ 1.1)\n",
+		2*b.N, benchRun, perFrame(three)*1000, three.cpu.Seconds(), three.frames, perFrame(one)*1000, one.cpu.Seconds(), one.frames, threeVsOne)
+	fmt.Printf("same job to three destinations, ours (one process) vs ffmpeg (three processes at once, CPU summed):\n"+
+		"  CPU per frame delivered: ours %.2f ms / ffmpeg %.2f ms (%.1f s, %d frames each) = %.2f (target ≤ 0.4); peak RSS ours %.0f MB, one ffmpeg %.0f MB\n",
+		perFrame(three)*1000, perFrame(ffmpeg3)*1000, ffmpeg3.cpu.Seconds(), ffmpeg3.frames, vsFFmpeg, three.rssMB, ffmpeg3.rssMB)
 }
 
 // soakRun is how long the soak benchmark relays.

@@ -39,6 +39,12 @@ func recordClip(t *testing.T, w, h int, audio bool) fakecam.Clip {
 	if audio {
 		cfg.Audio, cfg.SampleRate, cfg.Channels = media.CodecAAC, 48000, 2
 	}
+	return encodeClip(t, cfg)
+}
+
+// encodeClip encodes a camera clip with the ffmpeg CLI, once per config.
+func encodeClip(t *testing.T, cfg fakecam.ClipConfig) fakecam.Clip {
+	t.Helper()
 	clipsMu.Lock()
 	defer clipsMu.Unlock()
 	if c, ok := clips[cfg]; ok {
@@ -51,7 +57,7 @@ func recordClip(t *testing.T, w, h int, audio bool) fakecam.Clip {
 		t.Skip("ffmpeg is not installed: run make deps")
 	}
 	if err != nil {
-		t.Fatalf("encode a %dx%d clip: %v", w, h, err)
+		t.Fatalf("encode a %dx%d %s clip: %v", cfg.Width, cfg.Height, cfg.Video, err)
 	}
 	clips[cfg] = c
 	return c
@@ -109,6 +115,14 @@ func waitFor(t *testing.T, r *Relay, d time.Duration, what string, ok func(Stats
 // destinations, then stops it and returns what nginx recorded.
 func streamFor(t *testing.T, r *Relay, n *ingest.Nginx, d time.Duration) ingest.Report {
 	t.Helper()
+	relayFor(t, r, d)
+	return probeRecording(t, n, testKey)
+}
+
+// relayFor runs the relay until it is live and at least d of video went
+// out, then stops it and checks that it freed every FFmpeg object.
+func relayFor(t *testing.T, r *Relay, d time.Duration) {
+	t.Helper()
 	waitFor(t, r, 20*time.Second, "live state", func(s Stats) bool { return s.State == StateLive })
 	frames := func(s Stats) uint64 { return s.Video.Frames }
 	start := frames(r.Stats())
@@ -122,16 +136,21 @@ func streamFor(t *testing.T, r *Relay, n *ingest.Nginx, d time.Duration) ingest.
 	if n := codec.Live(); n != 0 {
 		t.Errorf("%d FFmpeg objects still allocated after Close", n)
 	}
+}
+
+// probeRecording waits for nginx's recording of live/key and reads it back.
+func probeRecording(t *testing.T, n *ingest.Nginx, key string) ingest.Report {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := n.WaitRecording(ctx, "live", testKey, 1000); err != nil {
+	if err := n.WaitRecording(ctx, "live", key, 1000); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := ingest.Probe(ctx, n.Recording("live", testKey))
+	rep, err := ingest.Probe(ctx, n.Recording("live", key))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("nginx received: %v", rep)
+	t.Logf("nginx received on %s: %v", key, rep)
 	return rep
 }
 

@@ -45,6 +45,10 @@ type Camera struct {
 	Audio []media.AudioUnit
 	// Path is the stream path. It defaults to DefaultPath.
 	Path string
+	// Addr is the TCP address to listen on. It defaults to 127.0.0.1:0, a
+	// free loopback port. Set it to bring a camera up on a port a client
+	// already knows, like a camera that is switched on after the relay.
+	Addr string
 	// User and Pass, when User is set, are required (Basic or Digest);
 	// other requests get 401.
 	User, Pass string
@@ -94,7 +98,11 @@ func (c *Camera) Start() error {
 	if c.server != nil {
 		return errors.New("fakecam: already started")
 	}
-	return c.startLocked("127.0.0.1:0")
+	addr := c.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	return c.startLocked(addr)
 }
 
 func (c *Camera) validate() error {

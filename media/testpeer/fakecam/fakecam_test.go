@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -302,5 +303,40 @@ func TestAuthAndPath(t *testing.T) {
 	}
 	if _, err := play(t, strings.Replace(cam.URL(), "/ch1", "/ch2", 1)); !errors.As(err, &status) || status.Code != 404 {
 		t.Errorf("wrong path: %v, want 404", err)
+	}
+}
+
+func TestAddr(t *testing.T) {
+	cl := shortClip(t)
+	first := &Camera{}
+	cl.Apply(first)
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	port := first.Port()
+	first.Close()
+
+	// A camera that comes up later on the port a client was told about.
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	cam := &Camera{Addr: addr}
+	cl.Apply(cam)
+	if err := cam.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cam.Close()
+	if cam.Port() != port {
+		t.Fatalf("Port = %d, want %d", cam.Port(), port)
+	}
+	r, err := play(t, cam.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.waitFrames(t, 3, 10*time.Second)
+
+	busy := &Camera{Addr: addr}
+	cl.Apply(busy)
+	if err := busy.Start(); err == nil {
+		busy.Close()
+		t.Fatal("a second camera started on a port in use")
 	}
 }
