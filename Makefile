@@ -28,12 +28,12 @@ DEPS_BUILD := gcc pkg-config \
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
 	fonts-dejavu-core
 DEPS_TEST := ffmpeg nginx libnginx-mod-rtmp xvfb xauth x11-utils
-# For desktop packaging (not needed yet): .desktop and AppStream validation.
-DEPS_PACKAGE := desktop-file-utils appstream
+# Packaging checks: .desktop and AppStream validation, xz for the tarball.
+DEPS_PACKAGE := desktop-file-utils appstream xz-utils
 
 GO_TEST_ENV := LANG=C.UTF-8
 
-.PHONY: help deps deps-package build run debug demo test bench lint clean
+.PHONY: help deps deps-package build run debug demo test package bench lint clean
 
 help: ## list the targets
 	@echo "Relay Studio $(FULL_VERSION): make TARGET"
@@ -42,7 +42,7 @@ help: ## list the targets
 deps: ## install the missing Debian packages for building and testing (apt-get, sudo if needed)
 	@.ci/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
 
-deps-package: ## install the Debian packages for desktop packaging (later)
+deps-package: ## install the Debian packages for building and checking the installers
 	@.ci/deps.sh $(DEPS_PACKAGE)
 
 build: deps ## build bin/relaystudio
@@ -60,8 +60,14 @@ debug: deps ## build bin/relaystudio-debug with Fyne's thread checks and the rac
 demo: build ## relay the test pattern into a local nginx-rtmp, then describe what arrived (DEMO_SECONDS=N to stop by itself)
 	@.ci/demo.sh
 
-test: deps ## run every test with the race detector (real nginx, ffmpeg and RTSP peers on loopback)
+test: deps deps-package ## run every test with the race detector (real nginx, ffmpeg and RTSP peers on loopback), then build and check the installers
 	$(GO_TEST_ENV) go test -race -count=1 -timeout 25m ./...
+	@$(MAKE) --no-print-directory package
+	@.ci/check-package.sh $(VERSION)
+
+# The package version is FyneApp.toml's: Debian versions must be plain.
+package: deps deps-package ## build dist/relaystudio_VERSION_amd64.deb (nfpm) and dist/relaystudio-VERSION-linux-amd64.tar.xz (fyne package)
+	@.ci/package.sh $(VERSION) '-X main.version=$(VERSION)'
 
 bench: deps build ## run the benchmarks (our relay against the ffmpeg CLI)
 	$(GO_TEST_ENV) go test -run '^$$' -bench . -timeout 40m ./...
