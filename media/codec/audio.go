@@ -3,6 +3,7 @@ package codec
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -21,7 +22,19 @@ const (
 // planar in frames of exactly 1024 samples, as the AAC encoder wants.
 var toAAC = fmt.Sprintf("aresample=%d,aformat=sample_fmts=fltp:channel_layouts=stereo,asetnsamples=n=%d:p=0", aacRate, aacFrame)
 
+// toAACContinuous is toAAC for camera audio: aresample's async mode fills
+// holes in the input (lost packets) with silence and trims overlaps, so the
+// output is one continuous run of samples that stays on the input's clock
+// and AAC units follow each other exactly 1024 samples apart.
+var toAACContinuous = strings.Replace(toAAC, fmt.Sprintf("aresample=%d", aacRate), fmt.Sprintf("aresample=%d:async=1", aacRate), 1)
+
 var aacTimeBase = astiav.NewRational(1, aacRate)
+
+// AACDelay is the AAC encoder's priming: its first unit starts this long
+// (1024 samples at 48 kHz) before the first sample it was given, and
+// decodes to the encoder's start-up silence. A generator started at
+// AACDelay produces units from PTS 0.
+const AACDelay = aacFrame * time.Second / aacRate
 
 // aacEncoder is FFmpeg's native AAC-LC encoder at 48 kHz stereo.
 type aacEncoder struct {
@@ -97,8 +110,10 @@ type AudioTranscoder struct {
 	frame *astiav.Frame // decoded
 	out   *astiav.Frame // converted
 	conv  *graph        // made at the first decoded frame, when its format is known
-	enc   *aacEncoder
-	buf   []byte // packet scratch, reused
+	// convFormat is the decoded sample rate, format and layout conv takes.
+	convFormat [3]string
+	enc        *aacEncoder
+	buf        []byte // packet scratch, reused
 }
 
 // NewAudioTranscoder opens a decoder for in and an AAC encoder.
@@ -115,6 +130,10 @@ func NewAudioTranscoder(in media.AudioTrack, bitrate int) (*AudioTranscoder, err
 		id = astiav.CodecIDPcmAlaw
 	default:
 		return nil, fmt.Errorf("no audio decoder for %s", in.Codec)
+	}
+	if in.Codec == media.CodecAAC && len(in.Config) == 0 {
+		// Raw AAC units cannot be decoded without their configuration.
+		return nil, errors.New("AAC track without its AudioSpecificConfig: cannot decode it")
 	}
 	if in.SampleRate <= 0 || in.SampleRate > 384000 {
 		return nil, fmt.Errorf("audio sample rate %d is out of range", in.SampleRate)
@@ -166,7 +185,8 @@ func NewAudioTranscoder(in media.AudioTrack, bitrate int) (*AudioTranscoder, err
 func (t *AudioTranscoder) Track() media.AudioTrack { return t.enc.track() }
 
 // Transcode decodes one unit and encodes what it can; fn gets every AAC
-// access unit produced. PTS follow the input's, so gaps are kept.
+// access unit produced. Units are 1024 samples apart without gaps, on the
+// input's clock: holes in the input are filled with silence.
 func (t *AudioTranscoder) Transcode(u media.AudioUnit, fn func(media.AudioUnit)) error {
 	if len(u.Data) == 0 {
 		return nil
@@ -198,17 +218,25 @@ func (t *AudioTranscoder) Transcode(u media.AudioUnit, fn func(media.AudioUnit))
 }
 
 func (t *AudioTranscoder) convert(f *astiav.Frame, fn func(media.AudioUnit)) error {
+	format := [3]string{fmt.Sprint(f.SampleRate()), f.SampleFormat().Name(), f.ChannelLayout().String()}
+	if t.conv != nil && format != t.convFormat {
+		// The camera changed its audio format mid-stream (HE-AAC switching
+		// SBR, a new channel count): rebuild the conversion. The few samples
+		// still inside the old graph are lost.
+		t.conv.close()
+		t.conv = nil
+	}
 	if t.conv == nil {
-		g, err := newGraph(toAAC, "abuffer", astiav.FilterArgs{
+		g, err := newGraph(toAACContinuous, "abuffer", astiav.FilterArgs{
 			"time_base":      fmt.Sprintf("1/%d", t.in.SampleRate),
-			"sample_rate":    fmt.Sprint(f.SampleRate()),
-			"sample_fmt":     f.SampleFormat().Name(),
-			"channel_layout": f.ChannelLayout().String(),
+			"sample_rate":    format[0],
+			"sample_fmt":     format[1],
+			"channel_layout": format[2],
 		}, "abuffersink")
 		if err != nil {
 			return err
 		}
-		t.conv = g
+		t.conv, t.convFormat = g, format
 	}
 	if err := t.conv.push(f); err != nil {
 		return wrap("audio conversion", err)

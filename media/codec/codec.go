@@ -1,6 +1,8 @@
 // Package codec wraps the FFmpeg libraries (through go-astiav v0.16.0) the
-// engine needs: H.264/H.265 decoding, scaling, libx264 encoding, audio
-// conversion to AAC and silent AAC.
+// engine needs: H.264/H.265 decoding, scaling, libx264 encoding at a
+// constant frame rate, RGBA previews, audio conversion to AAC, and the
+// generators of silence, the test tone and the test pattern. No astiav type
+// crosses its API.
 //
 // Every type here owns C memory and is not safe for concurrent use: one
 // goroutine creates it, uses it and closes it (FFmpeg contexts are not
@@ -10,6 +12,7 @@
 package codec
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -65,40 +68,89 @@ func (c *closer) allocPacket() *astiav.Packet {
 	return p
 }
 
-var logMu sync.Mutex
+// logSink is the process-wide destination of FFmpeg's messages. It is
+// package state because FFmpeg's log callback (av_log_set_callback) is
+// process state: there is exactly one.
+type logSink struct {
+	log *slog.Logger
+
+	mu         sync.Mutex
+	window     time.Time // start of the current one-second window
+	inWindow   int       // messages passed in it
+	suppressed int       // messages dropped in it
+}
+
+// ffmpegLogBurst caps FFmpeg messages per second: a damaged camera stream
+// makes the decoder complain about every packet.
+const ffmpegLogBurst = 20
+
+var currentLog atomic.Pointer[logSink]
 
 func init() {
-	// FFmpeg prints to stderr at info level by default; until SetLogger
-	// routes it, keep only errors.
+	// FFmpeg prints to stderr at info level by default (libx264's banner
+	// and statistics); until SetLogger routes it, keep only errors.
 	astiav.SetLogLevel(astiav.LogLevelError)
 }
 
-// SetLogger routes FFmpeg's own messages (warnings and errors) to log. It
-// is process-wide, because FFmpeg's log callback is: call it once, early,
-// from main.
+// SetLogger routes FFmpeg's own messages to log (nil discards them), at
+// most at Warn level: FFmpeg errors (a damaged packet, a refused option)
+// become Warn, its warnings Debug; more than 20 lines a second are counted
+// and summarised rather than logged.
+//
+// It is process-wide, because FFmpeg's log callback is: call it once,
+// early, from main, before any codec object exists. astiav swaps the
+// callback without synchronisation, so calling it while FFmpeg works races.
 func SetLogger(log *slog.Logger) {
-	logMu.Lock()
-	defer logMu.Unlock()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	currentLog.Store(&logSink{log: log})
+	// Warning, not info: astiav formats every message at or below the level
+	// into a fixed 1024-byte C buffer, and libx264's info lines are long.
 	astiav.SetLogLevel(astiav.LogLevelWarning)
-	astiav.SetLogCallback(func(c astiav.Classer, l astiav.LogLevel, _, msg string) {
-		msg = strings.TrimSpace(msg)
-		if msg == "" {
-			return
+	astiav.SetLogCallback(ffmpegLog)
+}
+
+// ffmpegLog is the astiav log callback; it may run on FFmpeg's own threads
+// (x264's workers), so it only touches the sink under its mutex.
+func ffmpegLog(c astiav.Classer, l astiav.LogLevel, _, msg string) {
+	sink := currentLog.Load()
+	msg = strings.TrimSpace(msg)
+	if sink == nil || msg == "" || l > astiav.LogLevelWarning {
+		return
+	}
+	level := slog.LevelDebug
+	if l <= astiav.LogLevelError {
+		level = slog.LevelWarn
+	}
+	now := time.Now()
+	sink.mu.Lock()
+	dropped := 0
+	if now.Sub(sink.window) >= time.Second {
+		dropped = sink.suppressed
+		sink.window, sink.inWindow, sink.suppressed = now, 0, 0
+	}
+	pass := sink.inWindow < ffmpegLogBurst
+	if pass {
+		sink.inWindow++
+	} else {
+		sink.suppressed++
+	}
+	sink.mu.Unlock()
+	// The handler runs outside the lock: it may block on its output.
+	if dropped > 0 {
+		sink.log.Warn("ffmpeg: messages suppressed", "count", dropped)
+	}
+	if !pass {
+		return
+	}
+	var attrs []slog.Attr
+	if c != nil {
+		if cl := c.Class(); cl != nil {
+			attrs = append(attrs, slog.String("component", cl.Name()))
 		}
-		level := slog.LevelWarn
-		if l <= astiav.LogLevelError {
-			level = slog.LevelError
-		}
-		if l > astiav.LogLevelWarning {
-			return
-		}
-		// FFmpeg warns about damaged camera frames at every packet; keep
-		// them as debug details rather than alarming a person.
-		if level == slog.LevelWarn {
-			level = slog.LevelDebug
-		}
-		log.Log(nil, level, "ffmpeg: "+msg)
-	})
+	}
+	sink.log.LogAttrs(context.Background(), level, "ffmpeg: "+msg, attrs...)
 }
 
 // fillPacket fills pkt with data[:size]; data must already hold
@@ -171,18 +223,18 @@ func rational(f float64) astiav.Rational {
 	return astiav.NewRational(int(math.Round(f*1000)), 1000)
 }
 
-// toDuration converts ts in units of tb into a duration.
+// nanoseconds is the time base of time.Duration.
+var nanoseconds = astiav.NewRational(1, int(time.Second))
+
+// toDuration converts ts in units of tb into a duration, exactly (FFmpeg's
+// av_rescale_q works in 128 bits).
 func toDuration(ts int64, tb astiav.Rational) time.Duration {
-	return time.Duration(float64(ts) * float64(tb.Num()) / float64(tb.Den()) * float64(time.Second))
+	return time.Duration(astiav.RescaleQ(ts, tb, nanoseconds))
 }
 
-// fromDuration converts d into units of tb.
+// fromDuration converts d into units of tb, rounding to the nearest.
 func fromDuration(d time.Duration, tb astiav.Rational) int64 {
-	v := d.Seconds() * float64(tb.Den()) / float64(tb.Num())
-	if v < 0 {
-		return int64(v - 0.5)
-	}
-	return int64(v + 0.5)
+	return astiav.RescaleQ(int64(d), nanoseconds, tb)
 }
 
 func wrap(what string, err error) error {

@@ -2,17 +2,29 @@ package codec
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"image"
+	"log/slog"
 	"math"
 	"math/rand"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/mpeg4audio"
+	"go.uber.org/goleak"
 
 	"github.com/relaystudio/relaystudio/media"
 )
+
+// TestMain checks that no goroutine outlives the tests: the package starts
+// none of its own (FFmpeg's threads are C threads, joined by Close).
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // checkNoLeak fails when a test leaves FFmpeg objects allocated.
 func checkNoLeak(t *testing.T) {
@@ -85,6 +97,9 @@ func TestEncoderKeyframesBitrateParams(t *testing.T) {
 				t.Fatalf("unit %d carries a start code", i)
 			}
 		}
+		if u.Key && (len(u.NALUs) < 3 || !bytes.Equal(u.NALUs[0], enc.SPS()) || !bytes.Equal(u.NALUs[1], enc.PPS())) {
+			t.Errorf("keyframe %d does not start with the SPS and PPS", i)
+		}
 		total += unitBytes(u)
 	}
 	rate := float64(total*8) / seconds
@@ -112,7 +127,9 @@ func absDur(d time.Duration) time.Duration {
 
 func TestDecodeRoundTrip(t *testing.T) {
 	checkNoLeak(t)
-	units, enc := encodePattern(t, 320, 240, 25, 50, VideoEncoderConfig{Width: 320, Height: 240, FPS: 25, Bitrate: 400_000})
+	// 30 fps: PTS are not whole microseconds, and must still come back
+	// exactly.
+	units, enc := encodePattern(t, 320, 240, 30, 60, VideoEncoderConfig{Width: 320, Height: 240, FPS: 30, Bitrate: 400_000})
 	dec, err := NewVideoDecoder(media.VideoTrack{Codec: media.CodecH264, SPS: enc.SPS(), PPS: enc.PPS()})
 	if err != nil {
 		t.Fatal(err)
@@ -189,6 +206,10 @@ func TestFrameRateConversion(t *testing.T) {
 
 func TestEncoderRefusesBadConfig(t *testing.T) {
 	checkNoLeak(t)
+	_, err := NewVideoEncoder(VideoEncoderConfig{Width: 1280, Height: 721, FPS: 30, Bitrate: 1e6})
+	if err == nil || !strings.Contains(err.Error(), "1280x721") || !strings.Contains(err.Error(), "even") {
+		t.Errorf("odd height: error %v, want one naming the size and asking for even sides", err)
+	}
 	for _, c := range []VideoEncoderConfig{
 		{Width: 1281, Height: 720, FPS: 30, Bitrate: 1e6},
 		{Width: 1280, Height: 720, FPS: 0, Bitrate: 1e6},
@@ -336,6 +357,22 @@ func transcodeTone(t *testing.T, in media.AudioTrack, units []media.AudioUnit) {
 	if avg := sizes / len(out); avg < 40 {
 		t.Errorf("average AU size %d bytes: the tone looks silent", avg)
 	}
+	var asc mpeg4audio.AudioSpecificConfig
+	if err := asc.Unmarshal(tk.Config); err != nil {
+		t.Fatal(err)
+	}
+	if asc.Type != mpeg4audio.ObjectTypeAACLC || asc.SampleRate != 48000 || asc.ChannelCount != 2 {
+		t.Errorf("AudioSpecificConfig %+v, want AAC-LC 48 kHz stereo", asc)
+	}
+	// And as numbers: a 440 Hz tone at a clear level.
+	pcm := decodeAACToPCM(t, tk, out)
+	if len(pcm) < 48000 {
+		t.Fatalf("%d samples decoded back", len(pcm))
+	}
+	rms, hz := toneStats(pcm[len(pcm)/4 : len(pcm)*3/4])
+	if rms < 1000 || hz < 420 || hz > 460 {
+		t.Errorf("decoded back: RMS %.0f at %.0f Hz, want a 440 Hz tone", rms, hz)
+	}
 }
 
 func pcmUnits(rate int, enc func([]int16) []byte) []media.AudioUnit {
@@ -426,3 +463,321 @@ func TestNoGrowthOverRounds(t *testing.T) {
 		}
 	}
 }
+
+// TestReencodeKeepsKeyframeInterval transcodes a stream with a keyframe
+// every second into one with a keyframe every two: the decoded keyframes
+// must not pull the output's keyframes along (libx264 honours a picture's
+// type).
+func TestReencodeKeepsKeyframeInterval(t *testing.T) {
+	checkNoLeak(t)
+	units, enc := encodePattern(t, 320, 240, 30, 180, VideoEncoderConfig{
+		Width: 320, Height: 240, FPS: 30, Bitrate: 400_000, KeyframeInterval: time.Second,
+	})
+	dec, err := NewVideoDecoder(media.VideoTrack{Codec: media.CodecH264, SPS: enc.SPS(), PPS: enc.PPS()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	re, err := NewVideoEncoder(VideoEncoderConfig{Width: 256, Height: 144, FPS: 30, Bitrate: 300_000, KeyframeInterval: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer re.Close()
+	var out []media.VideoUnit
+	for _, u := range units {
+		if err := dec.Decode(u, func(f *Frame) {
+			if err := re.Encode(f, func(u media.VideoUnit) { out = append(out, u) }); err != nil {
+				t.Fatal(err)
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(out) != len(units) {
+		t.Fatalf("%d units out for %d in", len(out), len(units))
+	}
+	for i, u := range out {
+		if want := i%60 == 0; u.Key != want {
+			t.Errorf("unit %d: key = %v, want %v (source keyframes every 30)", i, u.Key, want)
+		}
+		if u.PTS != units[i].PTS {
+			t.Errorf("unit %d: pts %v, want the source's %v", i, u.PTS, units[i].PTS)
+		}
+	}
+	var sps h264.SPS
+	if err := sps.Unmarshal(re.SPS()); err != nil {
+		t.Fatal(err)
+	}
+	if sps.Width() != 256 || sps.Height() != 144 {
+		t.Errorf("re-encoded at %dx%d, want 256x144", sps.Width(), sps.Height())
+	}
+}
+
+// TestEncoderFollowsRestartedClock feeds a source whose clock jumps back
+// to zero after two seconds, then one that stalls for three: the encoder
+// keeps producing, on the grid, instead of dropping everything until the
+// old clock is reached again or bursting out copies.
+func TestEncoderFollowsRestartedClock(t *testing.T) {
+	checkNoLeak(t)
+	p, err := NewPattern(160, 120, 25, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	enc, err := NewVideoEncoder(VideoEncoderConfig{Width: 160, Height: 120, FPS: 25, Bitrate: 200_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	var out []media.VideoUnit
+	feed := func(pts time.Duration) {
+		t.Helper()
+		if err := p.Next(func(f *Frame) {
+			f.pts = pts
+			if err := enc.Encode(f, func(u media.VideoUnit) { out = append(out, u) }); err != nil {
+				t.Fatal(err)
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const frame = 40 * time.Millisecond
+	for i := 0; i < 50; i++ { // 0 … 1.96 s
+		feed(time.Duration(i) * frame)
+	}
+	for i := 0; i < 50; i++ { // the clock restarts at 0
+		feed(time.Duration(i) * frame)
+	}
+	for i := 0; i < 10; i++ { // a three-second stall, then on
+		feed(5*time.Second + time.Duration(i)*frame)
+	}
+	if len(out) != 110 {
+		t.Fatalf("%d units for 110 frames", len(out))
+	}
+	if out[50].PTS != 0 || out[99].PTS != 49*frame || out[100].PTS != 5*time.Second {
+		t.Errorf("PTS around the jumps: %v %v %v", out[50].PTS, out[99].PTS, out[100].PTS)
+	}
+	if err := enc.Flush(func(media.VideoUnit) {}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Next(func(f *Frame) {
+		if enc.Encode(f, func(media.VideoUnit) {}) == nil {
+			t.Error("a flushed encoder took a picture")
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if enc.Encode(nil, func(media.VideoUnit) {}) == nil {
+		t.Error("a nil picture was accepted")
+	}
+}
+
+func TestTranscoderRefusesBadTracks(t *testing.T) {
+	checkNoLeak(t)
+	for _, in := range []media.AudioTrack{
+		{Codec: media.CodecAAC, SampleRate: 48000, Channels: 2},
+		{Codec: media.CodecH264, SampleRate: 48000},
+		{Codec: media.CodecPCMU},
+	} {
+		if tr, err := NewAudioTranscoder(in, 128_000); err == nil {
+			tr.Close()
+			t.Errorf("%+v accepted", in)
+		}
+	}
+}
+
+func TestTranscodeOpus(t *testing.T) {
+	checkNoLeak(t)
+	units := opusTone(t, 2*time.Second)
+	transcodeTone(t, media.AudioTrack{Codec: media.CodecOpus, SampleRate: 48000, Channels: 2}, units)
+}
+
+// TestTranscodeFillsGaps drops 300 ms of camera audio: the AAC output
+// stays continuous (the hole becomes silence) and ends on the input's clock.
+func TestTranscodeFillsGaps(t *testing.T) {
+	checkNoLeak(t)
+	all := pcmUnits(8000, ulaw) // 2 s in 20 ms units
+	var units []media.AudioUnit
+	for _, u := range all {
+		if u.PTS < 800*time.Millisecond || u.PTS >= 1100*time.Millisecond {
+			units = append(units, u)
+		}
+	}
+	tr, err := NewAudioTranscoder(media.AudioTrack{Codec: media.CodecPCMU, SampleRate: 8000, Channels: 1}, 96_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	var out []media.AudioUnit
+	for _, u := range units {
+		if err := tr.Transcode(u, func(a media.AudioUnit) { out = append(out, a) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step := time.Second * 1024 / 48000
+	for i := 1; i < len(out); i++ {
+		if d := out[i].PTS - out[i-1].PTS; absDur(d-step) > 50*time.Microsecond {
+			t.Fatalf("AU %d is %v after the previous, want %v", i, d, step)
+		}
+	}
+	// 2 s of input clock, less what the last partial frame and the encoder
+	// delay hold back.
+	if end := out[len(out)-1].PTS; end < 1900*time.Millisecond || end > 2*time.Second {
+		t.Errorf("last AU at %v, want close to 2 s: the gap was not filled", end)
+	}
+}
+
+func TestDecodeH265(t *testing.T) {
+	checkNoLeak(t)
+	track, units := hevcPattern(t, 320, 240, 30)
+	dec, err := NewVideoDecoder(track)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	var got []time.Duration
+	for _, u := range units {
+		if err := dec.Decode(u, func(f *Frame) {
+			if f.Width() != 320 || f.Height() != 240 {
+				t.Fatalf("decoded %dx%d", f.Width(), f.Height())
+			}
+			got = append(got, f.PTS())
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) != len(units) {
+		t.Fatalf("decoded %d frames from %d units", len(got), len(units))
+	}
+	for i, p := range got {
+		if p != units[i].PTS {
+			t.Fatalf("frame %d pts %v, want %v", i, p, units[i].PTS)
+		}
+	}
+	if _, err := NewVideoDecoder(media.VideoTrack{Codec: media.CodecOpus}); err == nil {
+		t.Error("a video decoder for opus was made")
+	}
+}
+
+// TestMemoryFlatOverRounds runs decode → encode → preview over 300 frames
+// and 10 s of audio transcoding per round and checks that resident memory
+// does not grow from round to round. A picture, packet or audio frame not
+// unreferenced per iteration adds 3 to 35 MB a round; the noise, with the Go
+// heap settled, is about ±4 MB.
+func TestMemoryFlatOverRounds(t *testing.T) {
+	checkNoLeak(t)
+	units, enc := encodePattern(t, 320, 240, 30, 300, VideoEncoderConfig{Width: 320, Height: 240, FPS: 30, Bitrate: 3_000_000})
+	dec, err := NewVideoDecoder(media.VideoTrack{Codec: media.CodecH264, SPS: enc.SPS(), PPS: enc.PPS()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	re, err := NewVideoEncoder(VideoEncoderConfig{Width: 320, Height: 240, FPS: 30, Bitrate: 300_000, Preset: "ultrafast"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer re.Close()
+	var conv RGBAConverter
+	defer conv.Close()
+	img := image.NewRGBA(image.Rect(0, 0, 160, 120))
+	tr, err := NewAudioTranscoder(media.AudioTrack{Codec: media.CodecPCMU, SampleRate: 8000, Channels: 1}, 128_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	audio := pcmUnits(8000, ulaw) // 2 s
+	var audioClock time.Duration
+	round := func() {
+		// 10 s of audio: 470 AAC frames of 8 kB on the way through.
+		for range 5 {
+			for _, u := range audio {
+				u.PTS += audioClock
+				if err := tr.Transcode(u, func(media.AudioUnit) {}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			audioClock += 2 * time.Second
+		}
+		for _, u := range units {
+			if err := dec.Decode(u, func(f *Frame) {
+				if err := re.Encode(f, func(media.VideoUnit) {}); err != nil {
+					t.Fatal(err)
+				}
+				if err := conv.Convert(f, img); err != nil {
+					t.Fatal(err)
+				}
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The Go heap's own growth is not what is measured: return it to the
+	// OS before each reading.
+	settled := func() int64 {
+		runtime.GC()
+		debug.FreeOSMemory()
+		return rssBytes(t)
+	}
+	round() // warm up: pools, x264 lookahead, heap
+	round()
+	base := settled()
+	for i := 0; i < 4; i++ {
+		round()
+	}
+	grew := settled() - base
+	t.Logf("resident memory: %d MB, %+d kB over 4 rounds", base>>20, grew>>10)
+	if grew > 8<<20 {
+		t.Errorf("resident memory grew %d MB over 4 rounds of 300 frames", grew>>20)
+	}
+}
+
+// TestLoggerCapsLevelAndRate routes FFmpeg's complaints about garbage into a
+// logger: they arrive, never above Warn, and a burst is capped.
+func TestLoggerCapsLevelAndRate(t *testing.T) {
+	checkNoLeak(t)
+	h := &recordingHandler{}
+	SetLogger(slog.New(h))
+	defer SetLogger(nil)
+	dec, err := NewVideoDecoder(media.VideoTrack{Codec: media.CodecH264})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	rng := rand.New(rand.NewSource(2))
+	for i := 0; i < 200; i++ {
+		junk := make([]byte, 200)
+		rng.Read(junk)
+		junk[0] = 0x65 // an IDR slice header over random bits
+		_ = dec.Decode(media.VideoUnit{PTS: time.Duration(i) * time.Millisecond, NALUs: [][]byte{junk}}, func(*Frame) {})
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.records) == 0 {
+		t.Fatal("FFmpeg's complaints did not reach the logger")
+	}
+	// Garbage makes the decoder say several things per packet: hundreds of
+	// lines uncapped. The bound leaves room for one second boundary.
+	if len(h.records) > 2*(ffmpegLogBurst+1) {
+		t.Errorf("%d lines logged from one burst, want about %d", len(h.records), ffmpegLogBurst)
+	}
+	for _, r := range h.records {
+		if r.Level > slog.LevelWarn || !strings.HasPrefix(r.Message, "ffmpeg: ") {
+			t.Errorf("logged %v %q", r.Level, r.Message)
+		}
+	}
+}
+
+type recordingHandler struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (h *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.records = append(h.records, r)
+	return nil
+}
+func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *recordingHandler) WithGroup(string) slog.Handler      { return h }

@@ -13,8 +13,9 @@ import (
 )
 
 // decoderTimeBase is the unit of packet and frame timestamps in decoders:
-// microseconds keep time.Duration round trips exact enough.
-var decoderTimeBase = astiav.NewRational(1, 1_000_000)
+// nanoseconds, so a unit's PTS comes back on its frame unchanged. Decoders
+// only carry timestamps through; they do no arithmetic on them.
+var decoderTimeBase = nanoseconds
 
 // Frame is a decoded picture. It is owned by the package and valid only
 // during the callback it is handed to.
@@ -109,11 +110,27 @@ func (d *VideoDecoder) Decode(u media.VideoUnit, fn func(*Frame)) error {
 	if u.Key {
 		d.pkt.SetFlags(d.pkt.Flags().Add(astiav.PacketFlagKey))
 	}
-	err := d.cc.SendPacket(d.pkt)
-	d.pkt.Unref()
-	if err != nil && !errors.Is(err, astiav.ErrEagain) {
-		return wrap("decode", err)
+	defer d.pkt.Unref()
+	// The decoder is drained after every packet, so it takes the next one;
+	// if it ever says "receive first" (EAGAIN), drain and send again.
+	for attempt := 0; ; attempt++ {
+		err := d.cc.SendPacket(d.pkt)
+		if errors.Is(err, astiav.ErrEagain) && attempt == 0 {
+			if err := d.drain(u.PTS, fn); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return wrap("decode", err)
+		}
+		return d.drain(u.PTS, fn)
 	}
+}
+
+// drain hands every decoded picture to fn; unitPTS stamps a picture that
+// comes without a timestamp.
+func (d *VideoDecoder) drain(unitPTS time.Duration, fn func(*Frame)) error {
 	for {
 		if err := d.cc.ReceiveFrame(d.frame); err != nil {
 			if isAgain(err) {
@@ -121,7 +138,10 @@ func (d *VideoDecoder) Decode(u media.VideoUnit, fn func(*Frame)) error {
 			}
 			return wrap("decode", err)
 		}
-		d.out.pts = toDuration(d.frame.Pts(), decoderTimeBase)
+		d.out.pts = unitPTS
+		if pts := d.frame.Pts(); pts != astiav.NoPtsValue {
+			d.out.pts = toDuration(pts, decoderTimeBase)
+		}
 		fn(&d.out)
 		d.frame.Unref()
 	}
@@ -167,6 +187,7 @@ type VideoEncoder struct {
 	started bool
 	origin  time.Duration // PTS of output frame 0
 	next    int64         // index of the next output frame
+	flushed bool
 }
 
 // NewVideoEncoder opens libx264 with c.
@@ -279,19 +300,35 @@ func (e *VideoEncoder) SPS() []byte { return e.sps }
 func (e *VideoEncoder) PPS() []byte { return e.pps }
 
 // Encode scales f to the output size, places it on the constant frame rate
-// grid (dropping it when it comes too early, repeating it to fill a gap)
-// and encodes it. fn receives every access unit produced.
+// grid (dropping it when it comes too early, repeating the previous picture
+// to fill a gap, the way ffmpeg's fps filter does) and encodes it. fn
+// receives every access unit produced: NALUs without start codes, keyframes
+// led by the SPS and PPS.
+//
+// The grid starts at the first frame's PTS. A gap longer than a second is
+// not filled (the grid resumes at the new frame), and a PTS more than a
+// second backwards (a restarted source) moves the grid to the new clock.
 func (e *VideoEncoder) Encode(f *Frame, fn func(media.VideoUnit)) error {
+	if f == nil || f.f == nil {
+		return errors.New("encode: no picture")
+	}
+	if e.flushed {
+		return errors.New("encode: the encoder was flushed")
+	}
 	if !e.started {
 		e.started, e.origin = true, f.pts
 	}
+	second := int64(math.Ceil(e.cfg.FPS))
 	slot := int64(math.Round((f.pts - e.origin).Seconds() * e.cfg.FPS))
-	if slot < e.next {
+	switch {
+	case slot < e.next-second:
+		e.origin = f.pts - toDuration(e.next, e.tb)
+		slot = e.next
+	case slot < e.next:
 		return nil // too early for the next slot: drop, like ffmpeg -r
-	}
-	// After a long gap (camera hiccup) do not burst out a second of
-	// copies: resume the grid at this frame.
-	if slot-e.next > int64(e.cfg.FPS) {
+	case slot-e.next > second:
+		// After a long gap (camera hiccup) do not burst out a second of
+		// copies: resume the grid at this frame.
 		e.next = slot
 	}
 	if err := e.scale(f.f); err != nil {
@@ -322,14 +359,21 @@ func (e *VideoEncoder) scale(src *astiav.Frame) error {
 		sws, err := astiav.CreateSoftwareScaleContext(in[0], in[1], src.PixelFormat(), e.cfg.Width, e.cfg.Height,
 			astiav.PixelFormatYuv420P, astiav.NewSoftwareScaleContextFlags(astiav.SoftwareScaleContextFlagBicubic))
 		if err != nil {
-			return wrap("scaler", err)
+			return wrap(fmt.Sprintf("scaler from %dx%d %s", in[0], in[1], src.PixelFormat()), err)
 		}
 		e.sws, e.swsIn = sws, in
 		live.Add(1)
 	}
+	// A fresh buffer every time (ScaleFrame allocates into an empty frame):
+	// the encoder may still hold a reference to the previous one.
 	if err := e.sws.ScaleFrame(src, e.scaled); err != nil {
 		return wrap("scale", err)
 	}
+	// libx264 turns a picture typed I into a keyframe, which would break the
+	// exact keyframe interval at every camera keyframe. FFmpeg 5.1's
+	// ScaleFrame does not copy the source's type, but a later one or a
+	// pass-through path would: keep the type unset, explicitly.
+	e.scaled.SetPictureType(astiav.PictureTypeNone)
 	return nil
 }
 
@@ -352,12 +396,22 @@ func (e *VideoEncoder) receive(fn func(media.VideoUnit)) error {
 		if err != nil {
 			return wrap("encoded packet", err)
 		}
+		if u.Key {
+			// With a global header x264 leaves the parameter sets out of
+			// the stream; a keyframe unit carries them (media.VideoUnit).
+			u.NALUs = append([][]byte{e.sps, e.pps}, u.NALUs...)
+		}
 		fn(u)
 	}
 }
 
-// Flush drains the encoder at the end of a stream.
+// Flush drains the encoder at the end of a stream. The encoder takes no
+// more pictures afterwards.
 func (e *VideoEncoder) Flush(fn func(media.VideoUnit)) error {
+	if e.flushed {
+		return nil
+	}
+	e.flushed = true
 	if err := e.cc.SendFrame(nil); err != nil && !isAgain(err) {
 		return wrap("flush", err)
 	}
@@ -404,8 +458,18 @@ func (c *RGBAConverter) Convert(f *Frame, dst *image.RGBA) error {
 		c.frame = astiav.AllocFrame()
 		live.Add(1)
 	}
-	// ScaleFrame allocates the destination buffers; Unref returns them.
-	defer c.frame.Unref()
+	// The RGBA picture is allocated once per size and reused: the converter
+	// is its only user, and ScaleFrame writes into an allocated frame.
+	if c.frame.Width() != w || c.frame.Height() != h {
+		c.frame.Unref()
+		c.frame.SetWidth(w)
+		c.frame.SetHeight(h)
+		c.frame.SetPixelFormat(astiav.PixelFormatRgba)
+		if err := c.frame.AllocBuffer(0); err != nil {
+			c.frame.Unref()
+			return wrap("preview picture", err)
+		}
+	}
 	if err := c.sws.ScaleFrame(src, c.frame); err != nil {
 		return wrap("preview scale", err)
 	}
