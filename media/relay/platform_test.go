@@ -292,13 +292,11 @@ func TestThreeDestinationsShareOneEncode(t *testing.T) {
 		}
 		return true
 	})
-	s := waitFor(t, r, 20*time.Second, "a steady output rate", func(s Stats) bool { return s.Video.FPS > 0 && s.UptimeSeconds >= 3 })
-	// Video.Frames and FPS count what the encoders produced: three encoders
-	// would make 90 frames a second.
-	if !near(s.Video.FPS, 30, 3) {
-		t.Errorf("encoder output %.1f fps, want 30 (one encode for all three)", s.Video.FPS)
-	}
 	relayFor(t, r, 4*time.Second)
+	// Video.Frames counts what the encoders produced. Three encoders would
+	// make three times the frames each destination received; one encode
+	// makes as many. (Counts, not the instantaneous rate: the rate dips when
+	// the shared machine is busy.)
 	encoded := float64(r.Stats().Video.Frames)
 	for _, k := range keys {
 		rep := probeRecording(t, n, k)
