@@ -277,14 +277,14 @@ func TestStatsDuringRelay(t *testing.T) {
 		Video:        VideoConfig{Mode: VideoH264, Size: media.Size{Height: 240}, Bitrate: 500_000},
 		Destinations: []Destination{{Name: "local", URL: n.URL("live", testKey)}},
 	})
-	s := waitFor(t, r, 20*time.Second, "steady stats", func(s Stats) bool {
-		return s.State == StateLive && s.UptimeSeconds >= 5 && s.Video.FPS > 0
+	// The rates are measured over the last seconds, so a busy moment on
+	// the machine can dip them: wait for them to settle at 30 rather than
+	// judging one sample.
+	s := waitFor(t, r, 20*time.Second, "input and output at about 30 fps", func(s Stats) bool {
+		return s.State == StateLive && s.UptimeSeconds >= 5 && near(s.Input.FPS, 30, 3) && near(s.Video.FPS, 30, 3)
 	})
 	if s.Input.VideoCodec != "h264" || s.Input.Width != 640 || s.Input.Height != 360 {
 		t.Errorf("input = %+v", s.Input)
-	}
-	if !near(s.Input.FPS, 30, 3) || !near(s.Video.FPS, 30, 3) {
-		t.Errorf("fps in %.1f out %.1f, want about 30", s.Input.FPS, s.Video.FPS)
 	}
 	if s.Video.Width != 426 || s.Video.Height != 240 {
 		t.Errorf("output size %dx%d, want 426x240 (aspect kept)", s.Video.Width, s.Video.Height)
