@@ -27,7 +27,6 @@ import (
 	"github.com/relaystudio/relaystudio/media/relay"
 	"github.com/relaystudio/relaystudio/settings"
 	"github.com/relaystudio/relaystudio/ui"
-	_ "github.com/relaystudio/relaystudio/ui/fynelocale" // before Fyne reads the locale
 )
 
 // version is set at build time from FyneApp.toml (see the Makefile).

@@ -34,6 +34,9 @@ import (
 	"github.com/relaystudio/relaystudio/assets"
 	"github.com/relaystudio/relaystudio/media/relay"
 	"github.com/relaystudio/relaystudio/settings"
+	// Sets LANGUAGE before Fyne reads the locale, for every program (and
+	// test binary) that uses this package.
+	_ "github.com/relaystudio/relaystudio/ui/fynelocale"
 )
 
 // AppID is the application's identifier (FyneApp.toml's Details.ID).

@@ -1,7 +1,8 @@
 // Package fynelocale keeps Fyne from printing "Fyne error: Error parsing
 // user locale C" at every start on systems whose locale is C.UTF-8 (most
 // containers, CI machines, minimal installs): Fyne reads the locale in an
-// init function and cannot parse "C". Imported by main for its init.
+// init function and cannot parse "C". Imported by ui (and so by main and
+// the ui tests) for its init.
 //
 // It must run before Fyne's lang package initialises, so it imports only
 // syscall: Go initialises packages in import-path order among those whose
