@@ -26,6 +26,22 @@ func (r *Relay) SetPreview(c PreviewConfig) {
 	r.preview.set(c)
 }
 
+// Preview returns the preview configuration in force (zero when off), with
+// its defaults applied.
+func (r *Relay) Preview() PreviewConfig {
+	r.preview.mu.Lock()
+	defer r.preview.mu.Unlock()
+	if !r.preview.on.Load() {
+		return PreviewConfig{}
+	}
+	return r.preview.cfg
+}
+
+// PreviewReady receives a value when a new preview frame is ready to be
+// read with PreviewFrame. At most one is pending: a reader that falls
+// behind gets one signal for several frames, and reads the latest.
+func (r *Relay) PreviewReady() <-chan struct{} { return r.preview.readyChan() }
+
 // PreviewFrame copies the latest preview frame into dst and returns it
 // with its sequence number, which grows with every new frame. When dst is
 // nil or of another size a new image is allocated, so callers can rotate
@@ -45,12 +61,22 @@ type previewTap struct {
 	cfg   PreviewConfig
 	front *image.RGBA // the latest complete frame, read under mu
 	seq   uint64
+	ready chan struct{} // signalled after each new frame; made on first use
 
 	// Pipeline goroutine only.
 	conv   *codec.RGBAConverter
 	back   *image.RGBA
-	lastAt time.Time
+	gate   rateGate
 	warned bool
+}
+
+func (t *previewTap) readyChan() chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ready == nil {
+		t.ready = make(chan struct{}, 1)
+	}
+	return t.ready
 }
 
 func (t *previewTap) set(c PreviewConfig) {
@@ -74,8 +100,7 @@ func (t *previewTap) offer(f *codec.Frame, log *slog.Logger) {
 	t.mu.Lock()
 	cfg := t.cfg
 	t.mu.Unlock()
-	now := time.Now()
-	if now.Sub(t.lastAt) < time.Duration(float64(time.Second)/cfg.FPS)-2*time.Millisecond {
+	if !t.gate.allow(time.Now(), time.Duration(float64(time.Second)/cfg.FPS)) {
 		return
 	}
 	w, h := fitBox(f.Width(), f.Height(), cfg.Width, cfg.Height)
@@ -95,11 +120,41 @@ func (t *previewTap) offer(f *codec.Frame, log *slog.Logger) {
 		}
 		return
 	}
-	t.lastAt = now
 	t.mu.Lock()
 	t.front, t.back = t.back, t.front
 	t.seq++
+	ready := t.ready
 	t.mu.Unlock()
+	if ready == nil {
+		ready = t.readyChan()
+	}
+	select {
+	case ready <- struct{}{}:
+	default: // one is pending already
+	}
+}
+
+// rateGate passes at most one event per interval on average, without
+// turning a source's jitter into lost frames: a 30 fps camera whose frames
+// arrive 28–38 ms apart passes whole through a 30 fps gate, where "at
+// least 33 ms since the last one" would drop a frame at every early one.
+type rateGate struct {
+	next time.Time // when the next event is due
+}
+
+// allow reports whether an event at now passes a gate of one per interval.
+func (g *rateGate) allow(now time.Time, interval time.Duration) bool {
+	// Half an interval early is on time: the slot it fills is the next one.
+	if now.Before(g.next.Add(-interval / 2)) {
+		return false
+	}
+	g.next = g.next.Add(interval)
+	// After a pause (no frames, or a slower source) the schedule restarts
+	// from now rather than letting a burst catch up.
+	if g.next.Before(now) {
+		g.next = now.Add(interval)
+	}
+	return true
 }
 
 func (t *previewTap) frame(dst *image.RGBA) (*image.RGBA, uint64) {

@@ -313,6 +313,14 @@ func TestPreviewOnlyWithoutDestinations(t *testing.T) {
 	}
 
 	r.SetPreview(PreviewConfig{Width: 320, Height: 320, FPS: 10})
+	if got := r.Preview(); got != (PreviewConfig{Width: 320, Height: 320, FPS: 10}) {
+		t.Errorf("Preview() = %+v after SetPreview", got)
+	}
+	select {
+	case <-r.PreviewReady():
+	case <-time.After(10 * time.Second):
+		t.Fatal("PreviewReady did not signal a frame within 10 s")
+	}
 	var seq uint64
 	deadline := time.Now().Add(10 * time.Second)
 	var img *image.RGBA
@@ -331,6 +339,9 @@ func TestPreviewOnlyWithoutDestinations(t *testing.T) {
 	}
 
 	r.SetPreview(PreviewConfig{})
+	if got := r.Preview(); got != (PreviewConfig{}) {
+		t.Errorf("Preview() = %+v after switching it off", got)
+	}
 	time.Sleep(300 * time.Millisecond)
 	_, before := r.PreviewFrame(nil)
 	time.Sleep(500 * time.Millisecond)
