@@ -114,7 +114,8 @@ func (c *Config) withoutSecrets() *Config {
 // no password, and destinations are matched by name in turn, an existing
 // stream key being kept when the imported one is empty. Imported streams and
 // destinations with new names are appended; those only in c stay. A
-// Redacted other contributes no secrets.
+// Redacted other contributes no secrets. The studio's own preferences
+// (Studio) are not imported: they belong to this computer.
 func (c *Config) Merge(other *Config) {
 	if other == nil {
 		return
@@ -187,6 +188,7 @@ func keepPassword(imported, existing string) string {
 type (
 	plainConfig struct {
 		Version int
+		Studio  Studio
 		Streams []Stream
 	}
 	plainStream      Stream
@@ -205,7 +207,7 @@ func (c *Config) LogValue() slog.Value { return slog.AnyValue(c.plain()) }
 // plain returns the redacted fields of c.
 func (c *Config) plain() plainConfig {
 	r := c.Redacted()
-	return plainConfig{Version: r.Version, Streams: r.Streams}
+	return plainConfig{Version: r.Version, Studio: r.Studio, Streams: r.Streams}
 }
 
 // Format prints the stream with its camera password and stream keys masked,

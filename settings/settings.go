@@ -55,6 +55,10 @@ const (
 	DefaultKeyframeInterval = "2s"
 	DefaultAudioMode        = AudioAuto
 	DefaultAudioBitrate     = "128k"
+	// DefaultPreviewFPS is the window's preview rate unless the file says
+	// otherwise; MaxPreviewFPS is the highest the window shows.
+	DefaultPreviewFPS = 30
+	MaxPreviewFPS     = 30
 )
 
 // Config is the whole config file. Values are kept as the user wrote them
@@ -64,6 +68,8 @@ type Config struct {
 	// Version is the schema version. Load migrates older files to
 	// CurrentVersion; Save always writes CurrentVersion.
 	Version int `toml:"version" comment:"Relay Studio settings. Stream keys and camera passwords are secrets: keep this file private."`
+	// Studio holds the window's own preferences.
+	Studio Studio `toml:"studio"`
 	// Streams are the cameras (or test patterns) and where each one goes.
 	Streams []Stream `toml:"streams"`
 
@@ -74,6 +80,23 @@ type Config struct {
 	// redacted marks a display copy (Redacted) so that Save refuses it and
 	// masked keys never overwrite real ones.
 	redacted bool
+}
+
+// Studio holds the window's preferences; `relaystudio run` ignores them.
+type Studio struct {
+	// PreviewFPS is how many pictures a second the window's preview shows,
+	// 1 to MaxPreviewFPS; 0 (or no value) means DefaultPreviewFPS (see
+	// PreviewRate). A lower rate saves CPU on computers that draw the
+	// window without a GPU; streaming is unaffected.
+	PreviewFPS int `toml:"preview_fps" comment:"pictures a second in the window's preview, 1-30; lower saves CPU on computers without a GPU"`
+}
+
+// PreviewRate returns PreviewFPS, or DefaultPreviewFPS when it is 0.
+func (s Studio) PreviewRate() int {
+	if s.PreviewFPS == 0 {
+		return DefaultPreviewFPS
+	}
+	return s.PreviewFPS
 }
 
 // Stream is one source and its destinations.
@@ -146,6 +169,7 @@ type Destination struct {
 func Default() *Config {
 	return &Config{
 		Version: CurrentVersion,
+		Studio:  Studio{PreviewFPS: DefaultPreviewFPS},
 		Streams: []Stream{NewStream("Test pattern", TestPatternSource)},
 	}
 }
@@ -216,7 +240,7 @@ func (d Destination) IngestURL() string {
 
 // clone returns a deep copy that shares no slices with c.
 func (c *Config) clone() *Config {
-	out := &Config{Version: c.Version, origin: c.origin, redacted: c.redacted}
+	out := &Config{Version: c.Version, Studio: c.Studio, origin: c.origin, redacted: c.redacted}
 	out.Streams = make([]Stream, len(c.Streams))
 	for i, s := range c.Streams {
 		out.Streams[i] = s.clone()

@@ -28,6 +28,9 @@ const (
 // fullDoc sets every field to a non-default value.
 var fullDoc = `version = 1
 
+[studio]
+preview_fps = 12
+
 [[streams]]
 name = "Door camera"
 source = "rtsp://admin:` + secretPassword + `@192.168.1.20:554/stream1"
@@ -67,6 +70,7 @@ source = "test://pattern"
 func fullConfig() *Config {
 	return &Config{
 		Version: 1,
+		Studio:  Studio{PreviewFPS: 12},
 		Streams: []Stream{
 			{
 				Name:          "Door camera",
@@ -86,7 +90,9 @@ func fullConfig() *Config {
 }
 
 // fields returns what of c is user-visible, for comparisons.
-func fields(c *Config) plainConfig { return plainConfig{Version: c.Version, Streams: c.Streams} }
+func fields(c *Config) plainConfig {
+	return plainConfig{Version: c.Version, Studio: c.Studio, Streams: c.Streams}
+}
 
 func writeFile(t *testing.T, content string) string {
 	t.Helper()
@@ -112,7 +118,7 @@ func TestDefault(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("default config invalid: %v", err)
 	}
-	want := plainConfig{Version: CurrentVersion, Streams: []Stream{{
+	want := plainConfig{Version: CurrentVersion, Studio: Studio{PreviewFPS: 30}, Streams: []Stream{{
 		Name: "Test pattern", Source: "test://pattern", RTSPTransport: "auto",
 		Video: Video{Mode: "copy", Bitrate: "2500k", Preset: "veryfast", KeyframeInterval: "2s"},
 		Audio: Audio{Mode: "auto", Bitrate: "128k"},
@@ -211,6 +217,10 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown key without suggestion", head + "colour = \"red\"\n", "colour", `streams[0]: unknown key "colour"`},
 		{"wrong type", head + "[streams.video]\nfps = \"30\"\n", "fps", `streams[0].video.fps: want a number, not text`},
 		{"wrong type bool", head + "autostart = \"yes\"\n", "autostart", `streams[0].autostart: want true or false, not text`},
+		{"preview rate too high", "version = 1\n[studio]\npreview_fps = 60\n", "preview_fps", `studio.preview_fps: 60: want 1 to 30 pictures a second`},
+		{"preview rate negative", "version = 1\n[studio]\npreview_fps = -1\n", "preview_fps", `studio.preview_fps: -1: want 1 to 30`},
+		{"preview rate as text", "version = 1\n[studio]\npreview_fps = \"smooth\"\n", "preview_fps", `studio.preview_fps: want a whole number, not text`},
+		{"unknown studio key", "version = 1\n[studio]\npreview_fsp = 5\n", "preview_fsp", `studio: unknown key "preview_fsp" (did you mean "preview_fps"?)`},
 		{"bad size", head + "[streams.video]\nsize = \"1281x720\"\n", "size", `streams[0].video.size: size "1281x720": width must be even`},
 		{"bad bitrate", head + "[streams.video]\nbitrate = \"fast\"\n", "bitrate", `streams[0].video.bitrate: bitrate "fast"`},
 		{"bad preset", head + "[streams.video]\npreset = \"placebo\"\n", "preset", `streams[0].video.preset: preset "placebo": want one of`},
@@ -659,9 +669,13 @@ func TestExportLoadsAndMergesBack(t *testing.T) {
 	exported.Streams[0].Video.Bitrate = "4M"
 	exported.Streams[0].Destinations = append(exported.Streams[0].Destinations, NewDestination("Twitch", "rtmp://live.twitch.tv/app", ""))
 	exported.Streams = append(exported.Streams, NewStream("New", TestPatternSource))
+	exported.Studio.PreviewFPS = 5
 	mine := fullConfig()
 	mine.Streams = append(mine.Streams, NewStream("Only mine", TestPatternSource))
 	mine.Merge(exported)
+	if mine.Studio != fullConfig().Studio {
+		t.Errorf("the import changed this computer's studio preferences: %+v", mine.Studio)
+	}
 
 	if err := mine.Validate(); err != nil {
 		t.Fatal(err)

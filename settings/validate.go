@@ -23,6 +23,9 @@ const maxFPS = 240
 // file's version and Save writes CurrentVersion.
 func (c *Config) Validate() error {
 	v := validator{o: c.origin}
+	if n := c.Studio.PreviewFPS; n < 0 || n > MaxPreviewFPS {
+		v.addf("studio.preview_fps", "%d: want 1 to %d pictures a second (0: the default, %d)", n, MaxPreviewFPS, DefaultPreviewFPS)
+	}
 	streamNames := map[string]int{}
 	for i, s := range c.Streams {
 		sp := fmt.Sprintf("streams[%d]", i)
