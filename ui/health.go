@@ -62,7 +62,7 @@ func healthOf(prev, cur relay.Stats, streaming bool) (Health, string) {
 		amber = append(amber, fmt.Sprintf("%d frames dropped in the last second", n))
 	}
 	if cur.Video.Speed > 0 && cur.Video.Speed < 1 {
-		amber = append(amber, fmt.Sprintf("encoder too slow (%.2fx real time): choose a faster preset or a smaller size", cur.Video.Speed))
+		amber = append(amber, fmt.Sprintf("encoder too slow (%.2fx real time): choose a faster preset, a smaller size, or a lighter preview (5 fps, under the picture)", cur.Video.Speed))
 	}
 	amber = append(amber, cur.Warnings...)
 	switch {

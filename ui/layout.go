@@ -153,7 +153,16 @@ func (s *Studio) buildPreview() fyne.CanvasObject {
 	s.previewMsg.Alignment = fyne.TextAlignCenter
 	s.previewMsg.Wrapping = fyne.TextWrapWord
 	overlay := container.NewBorder(container.NewHBox(info, layout.NewSpacer()), nil, nil, nil)
-	return container.NewStack(bg, s.preview, container.NewCenter(s.previewMsg), overlay)
+	s.previewRate = widget.NewSelect(nil, nil)
+	s.fillPreviewRate()
+	s.previewRate.OnChanged = func(label string) {
+		if n, ok := previewRateFromLabel(label); ok {
+			s.setPreviewRate(n)
+		}
+	}
+	bar := container.NewHBox(layout.NewSpacer(), widget.NewLabel("Preview"), s.previewRate)
+	return container.NewBorder(nil, bar, nil, nil,
+		container.NewStack(bg, s.preview, container.NewCenter(s.previewMsg), overlay))
 }
 
 func (s *Studio) buildStats() fyne.CanvasObject {

@@ -10,18 +10,23 @@ import (
 )
 
 // Preview sizes. A relay has one preview size, so the selected stream
-// previews at mainPreview and every other running stream at thumbPreview,
-// once a second, which feeds its thumbnail. Streams that are not running
-// keep the last frame they showed: running a camera only for a thumbnail
-// would open connections the person did not ask for.
-var (
-	mainPreview  = relay.PreviewConfig{Width: 640, Height: 360, FPS: 30}
-	thumbPreview = relay.PreviewConfig{Width: 160, Height: 90, FPS: 1}
-)
+// previews at mainPreview (at the rate the settings ask for) and every
+// other running stream at thumbPreview, once a second, which feeds its
+// thumbnail. Streams that are not running keep the last frame they showed:
+// running a camera only for a thumbnail would open connections the person
+// did not ask for.
+var thumbPreview = relay.PreviewConfig{Width: 160, Height: 90, FPS: 1}
 
-// Pump intervals.
+// mainPreview is the selected stream's preview configuration.
+func (s *Studio) mainPreview() relay.PreviewConfig {
+	return relay.PreviewConfig{Width: 640, Height: 360, FPS: float64(s.cfg.Studio.PreviewRate())}
+}
+
+// Pump intervals. Preview frames are shown as the engine signals them;
+// the tick catches a change of the selected stream and a frame whose
+// signal came while the window was still showing the one before.
 const (
-	previewEvery = time.Second / 15
+	previewEvery = time.Second / 10
 	statsEvery   = time.Second
 )
 
@@ -115,7 +120,7 @@ func (s *Studio) runRelay(i int, run, streaming bool) error {
 		return err
 	}
 	if i == s.selected {
-		r.SetPreview(mainPreview)
+		r.SetPreview(s.mainPreview())
 	} else {
 		r.SetPreview(thumbPreview)
 	}
@@ -148,7 +153,7 @@ func (s *Studio) selectStream(i int) {
 			s.log.Warn("cannot preview", "stream", s.cfg.Streams[i].Name, "error", err)
 		}
 	} else {
-		v.relay.SetPreview(mainPreview)
+		v.relay.SetPreview(s.mainPreview())
 	}
 	s.publish()
 	if s.cameraList != nil {
@@ -261,13 +266,38 @@ func (s *Studio) pump() {
 		framePending, statsPending, logPending atomic.Bool
 		bufs                                   [3]*image.RGBA
 		next                                   int
-		lastRelay                              *relay.Relay
+		shown                                  *relay.Relay // the selected relay
+		ready                                  <-chan struct{}
 		lastSeq                                uint64
 	)
+	// showLatest hands the selected relay's newest frame to the window,
+	// unless the window has not shown the last one yet.
+	showLatest := func() {
+		if shown == nil || framePending.Load() {
+			return
+		}
+		// Rotate three buffers: one on screen, one maybe still being
+		// painted, one to write into.
+		img, seq := shown.PreviewFrame(bufs[next])
+		if img == nil || seq == lastSeq {
+			return
+		}
+		bufs[next] = img
+		next = (next + 1) % len(bufs)
+		lastSeq = seq
+		framePending.Store(true)
+		r := shown
+		s.do(func() {
+			framePending.Store(false)
+			s.showFrame(r, img, seq)
+		})
+	}
 	for {
 		select {
 		case <-s.ctx.Done():
 			return
+		case <-ready:
+			showLatest()
 		case <-pt.C:
 			if s.logDirt.Load() && logPending.CompareAndSwap(false, true) {
 				s.logDirt.Store(false)
@@ -276,32 +306,19 @@ func (s *Studio) pump() {
 					s.refreshLog()
 				})
 			}
-			if framePending.Load() {
-				continue // the window has not shown the last frame yet
-			}
+			var sel *relay.Relay
 			for _, a := range s.activeRelays() {
-				if !a.selected {
-					continue
+				if a.selected {
+					sel = a.r
 				}
-				if a.r != lastRelay {
-					lastRelay, lastSeq = a.r, 0
-				}
-				// Rotate three buffers: one on screen, one maybe still
-				// being painted, one to write into.
-				img, seq := a.r.PreviewFrame(bufs[next])
-				if img == nil || seq == lastSeq {
-					break
-				}
-				bufs[next] = img
-				next = (next + 1) % len(bufs)
-				lastSeq = seq
-				framePending.Store(true)
-				r := a.r
-				s.do(func() {
-					framePending.Store(false)
-					s.showFrame(r, img, seq)
-				})
 			}
+			if sel != shown {
+				shown, lastSeq, ready = sel, 0, nil
+				if sel != nil {
+					ready = sel.PreviewReady()
+				}
+			}
+			showLatest()
 		case now := <-st.C:
 			if statsPending.Load() {
 				continue

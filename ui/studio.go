@@ -84,6 +84,7 @@ type Studio struct {
 	preview                           *canvas.Image
 	previewInfo                       *canvas.Text
 	previewMsg                        *widget.Label
+	previewRate                       *widget.Select // pictures a second in the preview
 	videoMode, resolution, preset     *widget.Select
 	audioMode                         *widget.Select
 	customSize, fps, bitrate, keyint  *widget.Entry

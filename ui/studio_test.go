@@ -427,3 +427,52 @@ func TestAutostartStreams(t *testing.T) {
 		}
 	})
 }
+
+func TestPreviewRateIsSavedAndApplied(t *testing.T) {
+	h := newHarness(t, nil)
+	h.waitFor("the preview running", 10*time.Second, func() bool { return h.s.views[0].relay != nil })
+	h.ui(func() {
+		if got := h.s.previewRate.Selected; got != "30 fps (smooth)" {
+			t.Errorf("preview rate shows %q at first, want 30 fps", got)
+		}
+		if got := h.s.views[0].relay.Preview().FPS; got != 30 {
+			t.Errorf("the preview runs at %v fps, want 30", got)
+		}
+		h.s.previewRate.SetSelected("5 fps (light)")
+	})
+	if got := h.load().Studio.PreviewFPS; got != 5 {
+		t.Errorf("saved preview_fps = %d, want 5", got)
+	}
+	h.ui(func() {
+		if got := h.s.views[0].relay.Preview(); got.FPS != 5 || got.Width != 640 {
+			t.Errorf("the preview runs at %+v after choosing 5 fps", got)
+		}
+	})
+	// Frames keep coming at the lower rate.
+	var seq uint64
+	h.ui(func() { seq = h.s.previewSeq })
+	h.waitFor("a new preview frame at 5 fps", 10*time.Second, func() bool { return h.s.previewSeq > seq })
+}
+
+func TestPreviewRateWrittenByHandIsOffered(t *testing.T) {
+	cfg := settings.Default()
+	cfg.Studio.PreviewFPS = 12
+	h := newHarness(t, cfg)
+	h.ui(func() {
+		if got := h.s.previewRate.Selected; got != "12 fps" {
+			t.Errorf("preview rate shows %q, want 12 fps", got)
+		}
+		if n := len(h.s.previewRate.Options); n != 4 {
+			t.Errorf("options %q, want the three rates and 12 fps", h.s.previewRate.Options)
+		}
+	})
+	h.waitFor("the preview running", 10*time.Second, func() bool { return h.s.views[0].relay != nil })
+	h.ui(func() {
+		if got := h.s.views[0].relay.Preview().FPS; got != 12 {
+			t.Errorf("the preview runs at %v fps, want 12", got)
+		}
+	})
+	if !bytes.Contains(h.fileBytes(), []byte("preview_fps = 12")) {
+		t.Errorf("the file lost its preview rate:\n%s", h.fileBytes())
+	}
+}
