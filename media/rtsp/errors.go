@@ -42,6 +42,10 @@ var (
 	// ErrFormatChanged: the camera changed the picture size during the
 	// session (Tracks would be stale). Reconnecting picks up the new size.
 	ErrFormatChanged = errors.New("video format changed")
+	// ErrMalformed: a packet from the camera made the reader fail (a panic
+	// in depacketizing, recovered). The session ends; reconnecting resets
+	// every parser.
+	ErrMalformed = errors.New("camera sent a packet that could not be read")
 )
 
 // cameraError is what every failure of this package looks like: a message

@@ -23,7 +23,7 @@ var clips struct {
 	m  map[fakecam.ClipConfig]fakecam.Clip
 }
 
-func clip(t *testing.T, cfg fakecam.ClipConfig) fakecam.Clip {
+func clip(t testing.TB, cfg fakecam.ClipConfig) fakecam.Clip {
 	t.Helper()
 	clips.mu.Lock()
 	defer clips.mu.Unlock()

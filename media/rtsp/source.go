@@ -662,9 +662,19 @@ func (ss *session) prepare(sel selection) error {
 	return nil
 }
 
+// recoverPacket ends the session instead of the process when reading a
+// packet panics: a malformed packet that trips a bug in a depacketizer or a
+// bitstream parser. The relay reconnects, which resets every parser.
+func (ss *session) recoverPacket(track string) {
+	if v := recover(); v != nil {
+		ss.fail(newError(ss.url, ErrMalformed, fmt.Errorf("%v", v), "camera sent a %s packet that could not be read; reconnecting", track))
+	}
+}
+
 // onVideoPacket runs on the RTP reader goroutine: depacketize, process,
 // deliver. Nothing here blocks beyond the Sink call.
 func (ss *session) onVideoPacket(pkt *rtp.Packet) {
+	defer ss.recoverPacket("video")
 	ss.lastPacket.Store(time.Now().UnixNano())
 	if ss.stopped.Load() {
 		return
@@ -722,6 +732,7 @@ func (ss *session) onVideoPacket(pkt *rtp.Packet) {
 
 // onAudioPacket runs on the RTP reader goroutine of the audio track.
 func (ss *session) onAudioPacket(pkt *rtp.Packet) {
+	defer ss.recoverPacket("audio")
 	if ss.stopped.Load() {
 		return
 	}

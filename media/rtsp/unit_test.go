@@ -17,6 +17,7 @@ import (
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
 	"github.com/bluenviron/gortsplib/v4/pkg/liberrors"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/mpeg4audio"
+	"github.com/pion/rtp"
 
 	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
@@ -330,4 +331,51 @@ func TestSafeCause(t *testing.T) {
 	if safeCause(u, nil) != nil {
 		t.Error("safeCause(nil) != nil")
 	}
+}
+
+// TestPacketPanicEndsTheSession: a panic while reading a packet ends the
+// session with ErrMalformed (which the relay retries) instead of killing
+// the process. A session without a client panics on its first packet.
+func TestPacketPanicEndsTheSession(t *testing.T) {
+	for _, track := range []string{"video", "audio"} {
+		ss := &session{url: "rtsp://admin:hunter2@cam/x", log: slog.New(slog.DiscardHandler), abort: make(chan struct{}, 1)}
+		pkt := &rtp.Packet{Header: rtp.Header{PayloadType: 96}, Payload: []byte{0x65, 0x88}}
+		if track == "video" {
+			ss.onVideoPacket(pkt)
+		} else {
+			ss.onAudioPacket(pkt)
+		}
+		err := ss.failed()
+		if !errors.Is(err, ErrMalformed) || !ss.stopped.Load() || !strings.Contains(err.Error(), track+" packet") {
+			t.Errorf("%s: failure = %v, stopped %v; want ErrMalformed and the session stopped", track, err, ss.stopped.Load())
+		}
+		if err != nil && strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("the password leaked: %v", err)
+		}
+	}
+}
+
+// FuzzVideoProcessor: whatever NAL units a camera sends, in whatever order
+// and with whatever timestamps, the processor neither panics nor lets a
+// unit out with a DTS going backwards or a PTS before its DTS.
+func FuzzVideoProcessor(f *testing.F) {
+	cl := clip(f, fakecam.ClipConfig{StripParams: true})
+	v := cl.Tracks.Video
+	f.Add(v.SPS, v.PPS, cl.Video[0].NALUs[0], int64(0), int64(3000))
+	f.Add([]byte{0x67}, []byte{0x68, 0xff}, []byte{0x65}, int64(-5), int64(1<<40))
+	f.Add([]byte{}, []byte{0x00}, []byte{0x7c, 0x85, 0x00}, int64(90000), int64(-90000))
+	f.Fuzz(func(t *testing.T, sps, pps, frame []byte, ts0, step int64) {
+		p := newVideoProcessor(h264Syntax{}, 90000, nil, nil, nil, func(string, error) {})
+		var last time.Duration
+		for i := int64(0); i < 4; i++ {
+			u, _, ok, _ := p.push([][]byte{sps, pps, frame}, ts0+i*step)
+			if !ok {
+				continue
+			}
+			if u.DTS < last || u.PTS < u.DTS {
+				t.Fatalf("unit %d: dts %v after %v, pts %v", i, u.DTS, last, u.PTS)
+			}
+			last = u.DTS
+		}
+	})
 }
