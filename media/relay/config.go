@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/media/rtmp"
 )
 
 // VideoMode says what happens to the camera's video.
@@ -165,11 +166,12 @@ func (c Config) Validate() error {
 		if err := media.CheckPreset(v.Preset); err != nil {
 			return invalid("%v", err)
 		}
-		if v.Bitrate < 100_000 || v.Bitrate > 50_000_000 {
-			return invalid("video bitrate %s: must be between 100k and 50M", media.FormatBitrate(v.Bitrate))
+		if v.Bitrate < media.MinVideoBitrate || v.Bitrate > media.MaxVideoBitrate {
+			return invalid("video bitrate %s: must be between %s and %s", media.FormatBitrate(v.Bitrate),
+				media.FormatBitrate(media.MinVideoBitrate), media.FormatBitrate(media.MaxVideoBitrate))
 		}
-		if v.FPS < 0 || v.FPS > 120 {
-			return invalid("fps %g: must be between 1 and 120, or 0 for the camera's rate", v.FPS)
+		if v.FPS < 0 || v.FPS > media.MaxFPS {
+			return invalid("fps %g: must be between 1 and %d, or 0 for the camera's rate", v.FPS, media.MaxFPS)
 		}
 		if v.KeyframeInterval < 100*time.Millisecond || v.KeyframeInterval > 20*time.Second {
 			return invalid("keyframe interval %v: must be between 0.1s and 20s", v.KeyframeInterval)
@@ -183,8 +185,12 @@ func (c Config) Validate() error {
 	default:
 		return invalid("audio mode %q: want auto, copy, aac, silent or none", c.Audio.Mode)
 	}
-	if c.Audio.Bitrate < 16_000 || c.Audio.Bitrate > 512_000 {
-		return invalid("audio bitrate %s: must be between 16k and 512k", media.FormatBitrate(c.Audio.Bitrate))
+	if c.Audio.Bitrate < media.MinAudioBitrate || c.Audio.Bitrate > media.MaxAudioBitrate {
+		return invalid("audio bitrate %s: must be between %s and %s", media.FormatBitrate(c.Audio.Bitrate),
+			media.FormatBitrate(media.MinAudioBitrate), media.FormatBitrate(media.MaxAudioBitrate))
+	}
+	if c.TLSConfig != nil && c.TLSConfig.InsecureSkipVerify {
+		return invalid("TLS certificate verification cannot be turned off: trust the server's certificate instead (SSL_CERT_FILE)")
 	}
 	seen := map[string]bool{}
 	for _, d := range c.Destinations {
@@ -217,7 +223,7 @@ func ValidateInput(in string) error {
 	switch u.Scheme {
 	case "rtsp", "rtsps":
 	case "test":
-		return invalid("input %q: the only test source is %s", in, TestPattern)
+		return invalid("input %q: the only test source is %s", media.RedactURL(in), TestPattern)
 	case "":
 		return invalid("input %q has no scheme: camera URLs look like rtsp://host:554/path", media.RedactURL(in))
 	default:
@@ -255,9 +261,18 @@ func ValidateOutput(out string) error {
 	if p := u.Port(); p != "" && !validPort(p) {
 		return invalid("output %s: port %q is not a number between 1 and 65535", media.RedactURL(out), p)
 	}
-	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	// Split by hand as the publisher does: platforms put queries before the
+	// key (rtmp://b.rtmp.youtube.com/live2?backup=1/KEY).
+	_, rest, _ := strings.Cut(out, "://")
+	_, path, _ := strings.Cut(rest, "/")
+	parts := strings.Split(strings.Trim(path, "/"), "/")
 	if len(parts) < 2 || parts[0] == "" || parts[len(parts)-1] == "" {
 		return invalid("output %s needs an application and a stream key: rtmp://host/app/STREAM-KEY", media.RedactURL(out))
+	}
+	// What the publisher would refuse (user:password@, spaces, an empty
+	// port) is refused here, before anything starts.
+	if _, err := rtmp.ParseURL(out); err != nil {
+		return invalid("output %v", strings.TrimPrefix(err.Error(), "destination "))
 	}
 	return nil
 }

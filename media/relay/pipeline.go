@@ -182,7 +182,33 @@ func (p *pipeline) onTracks(t media.Tracks) error {
 }
 
 // setupAudio chooses copy, transcode or nothing for the rendition's audio.
+// Camera audio that cannot be copied or converted is replaced by silence,
+// with a warning: platforms want an audio track, and the video must go on.
 func (p *pipeline) setupAudio(rd *rendition) error {
+	err := p.chooseAudio(rd)
+	if err == nil {
+		return nil
+	}
+	p.r.addWarning(fmt.Sprintf("%v: sending silence instead", err))
+	return p.silentAudio(rd)
+}
+
+// silentAudio gives the rendition a generated silent AAC track.
+func (p *pipeline) silentAudio(rd *rendition) error {
+	rd.audioCopy, rd.audioTrack, rd.audioHeader = false, nil, nil
+	gen, err := codec.NewSilence(rd.audio.Bitrate)
+	if err != nil {
+		return fmt.Errorf("cannot make a silent audio track: %w", err)
+	}
+	rd.silence = gen
+	out := gen.Track()
+	rd.audioTrack = &out
+	rd.audioHeader = rtmp.AACSequenceHeader(out.Config)
+	p.r.setAudioOut("aac (silent)")
+	return nil
+}
+
+func (p *pipeline) chooseAudio(rd *rendition) error {
 	r := p.r
 	rd.audioCopy, rd.audioTrack, rd.audioHeader = false, nil, nil
 	in := p.tracks.Audio
@@ -192,22 +218,13 @@ func (p *pipeline) setupAudio(rd *rendition) error {
 		r.setAudioOut("")
 		return nil
 	case mode == AudioSilent || in == nil && mode == AudioAuto:
-		gen, err := codec.NewSilence(rd.audio.Bitrate)
-		if err != nil {
-			return fmt.Errorf("cannot make a silent audio track: %w", err)
-		}
-		rd.silence = gen
-		out := gen.Track()
-		rd.audioTrack = &out
-		rd.audioHeader = rtmp.AACSequenceHeader(out.Config)
-		r.setAudioOut("aac (silent)")
-		return nil
+		return p.silentAudio(rd)
 	case in == nil:
 		r.setAudioOut("")
 		return nil
 	case in.Codec == media.CodecAAC && (mode == AudioAuto || mode == AudioCopy):
 		if len(in.Config) == 0 {
-			return errors.New("the camera's AAC track has no configuration: use --audio aac or --audio none")
+			return errors.New("the camera's AAC track has no configuration")
 		}
 		rd.audioCopy = true
 		rd.audioTrack = in

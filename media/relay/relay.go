@@ -140,6 +140,9 @@ func (r *Relay) Start() error {
 			for _, s := range started {
 				s.pub.Close()
 			}
+			// Nothing runs: Close and Wait must not wait for it.
+			r.started = false
+			r.cancel()
 			return fmt.Errorf("destination %s: %w", d.name, err)
 		}
 		started = append(started, d)
