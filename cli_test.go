@@ -193,11 +193,19 @@ func buildBinary(t *testing.T) string {
 	return builtBin
 }
 
-func TestConfigPathFollowsXDG(t *testing.T) {
-	dir := t.TempDir()
+// setConfigHome points XDG_CONFIG_HOME at dir for the test. The reload is
+// registered first so that it runs last, after t.Setenv has put the variable
+// back.
+func setConfigHome(t *testing.T, dir string) {
+	t.Helper()
+	t.Cleanup(xdg.Reload)
 	t.Setenv("XDG_CONFIG_HOME", dir)
 	xdg.Reload()
-	t.Cleanup(xdg.Reload)
+}
+
+func TestConfigPathFollowsXDG(t *testing.T) {
+	dir := t.TempDir()
+	setConfigHome(t, dir)
 	code, stdout, _ := runCLI("config", "path")
 	if want := filepath.Join(dir, "relaystudio", "config.toml") + "\n"; code != 0 || stdout != want {
 		t.Errorf("config path = %d %q, want %q", code, stdout, want)
@@ -217,9 +225,7 @@ func TestConfigPathFollowsXDG(t *testing.T) {
 // (the test pattern, not started by itself) and says there is nothing to run.
 func TestRunFirstStart(t *testing.T) {
 	dir := t.TempDir()
-	t.Setenv("XDG_CONFIG_HOME", dir)
-	xdg.Reload()
-	t.Cleanup(xdg.Reload)
+	setConfigHome(t, dir)
 	code, _, stderr := runCLI("run")
 	if code != exitFailure || !strings.Contains(stderr, "autostart") {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -254,7 +260,10 @@ func TestBadConfigs(t *testing.T) {
 		{"bad preset", strings.Replace(good, `"veryfast"`, `"placebo"`, 1), "placebo"},
 		{"bad size", strings.Replace(good, `"1280x720"`, `"1280x721"`, 1), "even"},
 		{"broken toml", strings.Replace(good, `name = "Door"`, `name = "Door`, 1), "config.toml:4"},
-		{"newer version", strings.Replace(good, "version = 1", "version = 9", 1), "version"},
+		{"newer version", strings.Replace(good, "version = 1", "version = 9", 1), "newer Relay Studio"},
+		{"fps the engine refuses", strings.Replace(good, `preset = "veryfast"`, "fps = 200", 1), "fps"},
+		{"audio bitrate too low", good + "\n[streams.audio]\nbitrate = \"8k\"\n", "16k"},
+		{"same destination twice", good + strings.Repeat("\n[[streams.destinations]]\nname = \"D\"\nurl = \"rtmp://127.0.0.1/live\"\nkey = \"k\"\n", 2), "same server and stream key"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -264,8 +273,8 @@ func TestBadConfigs(t *testing.T) {
 			}
 			for _, cmd := range [][]string{{"config", "check", "--config", path}, {"run", "--config", path}} {
 				code, _, stderr := runCLI(cmd...)
-				if code == 0 || !strings.Contains(stderr, c.want) || !strings.Contains(stderr, "config.toml:") {
-					t.Errorf("%v: exit %d, stderr %q; want non-zero and %q with a line", cmd, code, stderr, c.want)
+				if code != exitFailure || !strings.Contains(stderr, c.want) || !strings.Contains(stderr, "config.toml:") {
+					t.Errorf("%v: exit %d, stderr %q; want %d and %q with a line", cmd, code, stderr, exitFailure, c.want)
 				}
 			}
 			if data, _ := os.ReadFile(path); string(data) != c.content {

@@ -123,9 +123,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, usage, version)
 		return exitOK
 	case strings.HasPrefix(args[0], "-"):
-		err = usagef("unknown flag %s: see 'relaystudio --help'", args[0])
+		err = usagef("unknown flag %s: see 'relaystudio --help'", shownArg(args[0]))
 	default:
-		err = usagef("unknown command %q: use relay, probe, run or config (see 'relaystudio --help')", args[0])
+		err = usagef("unknown command %q: use relay, probe, run or config (see 'relaystudio --help')", shownArg(args[0]))
 	}
 	switch {
 	case err == nil:
@@ -223,7 +223,7 @@ func parseRelayFlags(args []string) (relayOptions, error) {
 		return relayOptions{}, err
 	}
 	if len(pos) > 0 {
-		return relayOptions{}, usagef("unexpected argument %q: give the source with --input and the ingest with --output", media.RedactURL(pos[0]))
+		return relayOptions{}, usagef("unexpected argument %q: give the source with --input and the ingest with --output", shownArg(pos[0]))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -408,44 +408,6 @@ func defaultConfigPath() string {
 	return filepath.Join(xdg.ConfigHome, "relaystudio", "config.toml")
 }
 
-// streamConfig turns a saved stream into the engine's configuration: the
-// enabled destinations with their keys, the parsed video and audio values.
-func streamConfig(s settings.Stream, log *slog.Logger) (relay.Config, error) {
-	size, err := s.Video.ParsedSize()
-	if err != nil {
-		return relay.Config{}, err
-	}
-	vb, err := s.Video.BitrateBPS()
-	if err != nil {
-		return relay.Config{}, err
-	}
-	ki, err := s.Video.KeyframeDuration()
-	if err != nil {
-		return relay.Config{}, err
-	}
-	ab, err := s.Audio.BitrateBPS()
-	if err != nil {
-		return relay.Config{}, err
-	}
-	c := relay.Config{
-		Name:          s.Name,
-		Input:         s.Source,
-		RTSPTransport: s.RTSPTransport,
-		Video: relay.VideoConfig{
-			Mode: relay.VideoMode(s.Video.Mode), Size: size, FPS: s.Video.FPS,
-			Bitrate: vb, Preset: s.Video.Preset, KeyframeInterval: ki,
-		},
-		Audio:  relay.AudioConfig{Mode: relay.AudioMode(s.Audio.Mode), Bitrate: ab},
-		Logger: log,
-	}
-	for _, d := range s.Destinations {
-		if d.Enabled && d.Key != "" {
-			c.Destinations = append(c.Destinations, relay.Destination{Name: d.Name, URL: d.IngestURL()})
-		}
-	}
-	return c, c.Validate()
-}
-
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run")
 	path := fs.String("config", "", "")
@@ -456,7 +418,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("run takes no arguments (got %q): the streams come from the settings file", pos[0])
+		return usagef("run takes no arguments (got %q): the streams come from the settings file", shownArg(pos[0]))
 	}
 	every, err := parseInterval(*statsEvery)
 	if err != nil {
@@ -485,19 +447,19 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		if !s.Autostart {
 			continue
 		}
-		rc, err := streamConfig(s, log)
+		rc, err := ui.EngineConfig(s, log)
 		if err != nil {
-			return fmt.Errorf("%s: stream %q: %w", *path, s.Name, err)
+			return fmt.Errorf("%s: stream %q: %v", *path, s.Name, err)
 		}
 		if len(rc.Destinations) == 0 {
-			log.Warn("stream has no enabled destination with a key: previewing only", "stream", s.Name)
+			log.Warn("stream has no enabled destination with a key: it runs without sending anywhere", "stream", s.Name)
 		}
 		r, err := relay.New(rc)
 		if err != nil {
-			return fmt.Errorf("%s: stream %q: %w", *path, s.Name, err)
+			return fmt.Errorf("%s: stream %q: %v", *path, s.Name, err)
 		}
 		if err := r.Start(); err != nil {
-			return fmt.Errorf("stream %q: %w", s.Name, err)
+			return fmt.Errorf("stream %q: %v", s.Name, err)
 		}
 		relays = append(relays, r)
 	}
@@ -557,14 +519,14 @@ func cmdWindow(args []string, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("unexpected argument %q: see 'relaystudio --help'", pos[0])
+		return usagef("unexpected argument %q: see 'relaystudio --help'", shownArg(pos[0]))
 	}
 	if *path == "" {
 		*path = defaultConfigPath()
 	}
 	log := newLogger(stderr, slog.LevelInfo, *verbose)
 	codec.SetLogger(log)
-	return ui.Run(ui.Options{ConfigPath: *path, StreamConfig: streamConfig, Logger: log})
+	return ui.Run(ui.Options{ConfigPath: *path, Logger: log})
 }
 
 func cmdConfig(args []string, stdout, stderr io.Writer) error {
@@ -582,7 +544,7 @@ func cmdConfig(args []string, stdout, stderr io.Writer) error {
 	}
 	want := map[string]int{"path": 1, "check": 1, "export": 1, "import": 2}
 	if n, ok := want[pos[0]]; !ok {
-		return usagef("config %q: want path, check, export or import FILE", pos[0])
+		return usagef("config %q: want path, check, export or import FILE", shownArg(pos[0]))
 	} else if len(pos) != n {
 		if pos[0] == "import" {
 			return usagef("config import needs the file to merge: relaystudio config import FILE")
@@ -621,4 +583,16 @@ func cmdConfig(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "merged %s into %s\n", pos[1], *path)
 		return nil
 	}
+}
+
+// shownArg is a command-line argument as it may be echoed in a message: a URL
+// loses its password and stream key, a flag its value.
+func shownArg(a string) string {
+	if name, _, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") {
+		return name
+	}
+	if strings.Contains(a, "://") || strings.Contains(a, "@") {
+		return media.RedactURL(a)
+	}
+	return a
 }

@@ -99,6 +99,16 @@ func evenRound(v float64) int {
 	return n
 }
 
+// Limits of a stream's settings, shared by the engine and the settings file
+// so that a file that checks out also starts.
+const (
+	MaxFPS          = 120        // frames a second a transcode may ask for
+	MinVideoBitrate = 100_000    // below this x264 output is unwatchable
+	MaxVideoBitrate = 50_000_000 // above every platform's ingest limit
+	MinAudioBitrate = 16_000     // the AAC encoder's floor for stereo
+	MaxAudioBitrate = 512_000    // beyond this AAC gets no better
+)
+
 // ParseBitrate parses a bitrate in bits per second: "2500k", "2.5M", "800000",
 // "128k". Suffixes are decimal (k = 1000). The result is between 8 kb/s and
 // 100 Mb/s.
@@ -166,9 +176,21 @@ func CheckPreset(p string) error {
 }
 
 // RedactURL returns u with its password and, for RTMP URLs, the stream key
-// (the last path element) masked, so it can be logged or shown. It never
-// fails: what does not parse is masked whole.
+// masked, so it can be logged or shown. An RTMP URL with a single path
+// element is masked whole: that element may be a key given without the app.
+// It never fails: what does not parse is masked whole.
 func RedactURL(u string) string {
+	return redact(u, false)
+}
+
+// RedactServerURL is RedactURL for an RTMP server URL as platforms show it
+// (rtmps://host/app, the key kept apart): a single path element is the
+// application and stays visible.
+func RedactServerURL(u string) string {
+	return redact(u, true)
+}
+
+func redact(u string, server bool) string {
 	p, err := url.Parse(u)
 	if err != nil || p.Scheme == "" || p.Host == "" {
 		return "<invalid URL>"
@@ -178,16 +200,46 @@ func RedactURL(u string) string {
 			p.User = url.UserPassword(p.User.Username(), "xxxxx")
 		}
 	}
-	if p.Scheme == "rtmp" || p.Scheme == "rtmps" {
-		app, _, hasKey := rtmpSplit(p.Path)
-		p.RawQuery = ""
-		p.Path = "/" + app
-		if hasKey {
-			p.Path += "/xxxxx"
-		}
-		p.RawPath = ""
+	if p.Scheme != "rtmp" && p.Scheme != "rtmps" {
+		p.RawQuery = redactQuery(p.Query(), p.RawQuery)
+		return p.String()
 	}
-	return p.String()
+	// The path is split by hand, as the publisher does: platforms put
+	// queries before the key ("live2?backup=1/KEY").
+	_, rest, _ := strings.Cut(u, "://")
+	_, path, _ := strings.Cut(rest, "/")
+	app, _, hasKey := rtmpSplit(path)
+	switch {
+	case hasKey:
+		app += "/xxxxx"
+	case app != "" && !server:
+		app = "xxxxx"
+	default:
+		app, _, _ = strings.Cut(app, "?") // a server URL's query may hold a key
+	}
+	out := p.Scheme + "://" + p.Host
+	if app != "" {
+		out += "/" + app
+	}
+	return out
+}
+
+// redactQuery masks the values of query parameters that carry credentials
+// (some cameras take ?user=admin&password=...).
+func redactQuery(q url.Values, raw string) string {
+	masked := false
+	for k := range q {
+		switch l := strings.ToLower(k); {
+		case strings.Contains(l, "pass"), strings.Contains(l, "pwd"), strings.Contains(l, "secret"),
+			strings.Contains(l, "token"), strings.Contains(l, "key"), strings.Contains(l, "auth"):
+			q.Set(k, "xxxxx")
+			masked = true
+		}
+	}
+	if !masked {
+		return raw
+	}
+	return q.Encode()
 }
 
 // RTMPServer returns the server part of an RTMP(S) URL, scheme://host/app,
@@ -197,7 +249,9 @@ func RTMPServer(u string) string {
 	if err != nil || p.Host == "" {
 		return "<invalid URL>"
 	}
-	app, _, _ := rtmpSplit(p.Path)
+	_, rest, _ := strings.Cut(u, "://")
+	_, path, _ := strings.Cut(rest, "/")
+	app, _, _ := rtmpSplit(path)
 	return p.Scheme + "://" + p.Host + "/" + app
 }
 

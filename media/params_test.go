@@ -107,14 +107,31 @@ func TestRedactURL(t *testing.T) {
 	cases := map[string]string{
 		"rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl":          "rtmp://a.rtmp.youtube.com/live2/xxxxx",
 		"rtmps://live-api-s.facebook.com:443/rtmp/FB-123?s=1&a=2": "rtmps://live-api-s.facebook.com:443/rtmp/xxxxx",
-		"rtmp://host/app":                        "rtmp://host/app",
-		"rtsp://admin:hunter2@192.0.2.1:554/ch1": "rtsp://admin:xxxxx@192.0.2.1:554/ch1",
-		"rtsp://192.0.2.1/ch1":                   "rtsp://192.0.2.1/ch1",
-		"::not a url":                            "<invalid URL>",
+		"rtmp://host/app":                                    "rtmp://host/xxxxx", // may be a key without its app
+		"rtmp://a.rtmp.youtube.com/SECRETKEY":                "rtmp://a.rtmp.youtube.com/xxxxx",
+		"rtmp://b.rtmp.youtube.com/live2?backup=1/SECRETKEY": "rtmp://b.rtmp.youtube.com/live2?backup=1/xxxxx",
+		"rtmp://user:pw@host/live/SECRETKEY":                 "rtmp://host/live/xxxxx",
+		"rtmp://host":                                        "rtmp://host",
+		"rtsp://192.0.2.1/ch1?user=admin&password=hunter2":   "rtsp://192.0.2.1/ch1?password=xxxxx&user=admin",
+		"rtsp://192.0.2.1/ch1?channel=1":                     "rtsp://192.0.2.1/ch1?channel=1",
+		"rtsp://admin:hunter2@192.0.2.1:554/ch1":             "rtsp://admin:xxxxx@192.0.2.1:554/ch1",
+		"rtsp://192.0.2.1/ch1":                               "rtsp://192.0.2.1/ch1",
+		"::not a url":                                        "<invalid URL>",
 	}
 	for in, want := range cases {
 		if got := RedactURL(in); got != want {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+	servers := map[string]string{
+		"rtmps://a.rtmps.youtube.com/live2":              "rtmps://a.rtmps.youtube.com/live2",
+		"rtmps://a.rtmps.youtube.com/live2/SECRETKEY":    "rtmps://a.rtmps.youtube.com/live2/xxxxx",
+		"rtmps://live-api-s.facebook.com:443/rtmp/?k=FB": "rtmps://live-api-s.facebook.com:443/rtmp/xxxxx",
+		"rtmp://host/live?key=SECRETKEY":                 "rtmp://host/live",
+	}
+	for in, want := range servers {
+		if got := RedactServerURL(in); got != want {
+			t.Errorf("RedactServerURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 	if got := RTMPServer("rtmp://host:1935/live/secretkey"); got != "rtmp://host:1935/live" {

@@ -59,7 +59,7 @@ func (s Stream) redacted() Stream {
 func (d Destination) redacted() Destination {
 	d.Key = MaskSecret(d.Key)
 	if d.URL != "" {
-		d.URL = media.RedactURL(d.URL)
+		d.URL = media.RedactServerURL(d.URL)
 	}
 	return d
 }

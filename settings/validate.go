@@ -10,13 +10,6 @@ import (
 	"github.com/relaystudio/relaystudio/media"
 )
 
-// maxAudioBitrate is where AAC stops getting better; a higher value is
-// almost certainly a typo for a video bitrate.
-const maxAudioBitrate = 512_000
-
-// maxFPS bounds the frame rate a stream may ask for.
-const maxFPS = 240
-
 // Validate checks every value by parsing it and returns all problems joined
 // (see Problems), each naming the key and, for a Config read from or saved
 // to a file, the file and line. It does not check Version: Load checks the
@@ -39,10 +32,20 @@ func (c *Config) Validate() error {
 		v.video(sp+".video", s.Video)
 		v.audio(sp+".audio", s.Audio)
 		destNames := map[string]int{}
+		ingests := map[string]int{}
 		for j, d := range s.Destinations {
 			dp := fmt.Sprintf("%s.destinations[%d]", sp, j)
 			v.name(dp, "destination", d.Name, destNames, j)
 			v.destination(dp, d)
+			// The engine refuses to publish the same stream twice.
+			if d.Key == "" {
+				continue
+			}
+			if k, dup := ingests[d.IngestURL()]; dup {
+				v.addf(dp+".key", "same server and stream key as %s.destinations[%d]: one of them is a copy", sp, k)
+			} else {
+				ingests[d.IngestURL()] = j
+			}
 		}
 	}
 	return joinProblems(v.problems)
@@ -123,11 +126,14 @@ func (v *validator) video(path string, vd Video) {
 	if _, err := vd.ParsedSize(); err != nil {
 		v.addf(path+".size", "%v", err)
 	}
-	if math.IsNaN(vd.FPS) || vd.FPS < 0 || vd.FPS > maxFPS {
-		v.addf(path+".fps", "%v: want 0 (the camera's rate) or a rate up to %d", vd.FPS, maxFPS)
+	if math.IsNaN(vd.FPS) || vd.FPS < 0 || vd.FPS > media.MaxFPS {
+		v.addf(path+".fps", "%v: want 0 (the camera's rate) or a rate up to %d", vd.FPS, media.MaxFPS)
 	}
-	if _, err := vd.BitrateBPS(); err != nil {
+	if bps, err := vd.BitrateBPS(); err != nil {
 		v.addf(path+".bitrate", "%v", err)
+	} else if bps < media.MinVideoBitrate || bps > media.MaxVideoBitrate {
+		v.addf(path+".bitrate", "%q: want %s to %s (2500k is usual for 720p)", vd.Bitrate,
+			media.FormatBitrate(media.MinVideoBitrate), media.FormatBitrate(media.MaxVideoBitrate))
 	}
 	if err := media.CheckPreset(vd.Preset); err != nil {
 		v.addf(path+".preset", "%v", err)
@@ -145,8 +151,9 @@ func (v *validator) audio(path string, a Audio) {
 	}
 	if bps, err := a.BitrateBPS(); err != nil {
 		v.addf(path+".bitrate", "%v", err)
-	} else if bps > maxAudioBitrate {
-		v.addf(path+".bitrate", "%q: AAC wants at most 512k (128k is usual)", a.Bitrate)
+	} else if bps < media.MinAudioBitrate || bps > media.MaxAudioBitrate {
+		v.addf(path+".bitrate", "%q: want %s to %s for AAC (128k is usual)", a.Bitrate,
+			media.FormatBitrate(media.MinAudioBitrate), media.FormatBitrate(media.MaxAudioBitrate))
 	}
 }
 
@@ -178,11 +185,11 @@ func (v *validator) destination(path string, d Destination) {
 	elems := strings.Split(strings.Trim(p.Path, "/"), "/")
 	switch last := elems[len(elems)-1]; {
 	case last == "":
-		v.addf(up, "%s: no application name, e.g. %s://%s/live", media.RedactURL(d.URL), p.Scheme, p.Host)
+		v.addf(up, "%s: no application name, e.g. %s://%s/live", media.RedactServerURL(d.URL), p.Scheme, p.Host)
 	case d.Key != "" && last == strings.TrimSpace(d.Key):
 		v.addf(up, "%s: ends with the stream key: keep only the server part in url, the key goes in key", media.RedactURL(d.URL))
 	case len(elems) > 1 && isPlatform(p.Hostname()):
-		v.addf(up, "%s: has something after the application name, probably the stream key: move it to key", media.RedactURL(d.URL))
+		v.addf(up, "%s: has something after the application name, probably the stream key: move it to key", media.RedactServerURL(d.URL))
 	}
 	if strings.ContainsAny(d.Key, " \t\r\n") {
 		v.addf(path+".key", "contains spaces: paste the stream key again")

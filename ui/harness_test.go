@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -12,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/test"
 	"go.uber.org/goleak"
 
-	"github.com/relaystudio/relaystudio/media/relay"
 	"github.com/relaystudio/relaystudio/settings"
 )
 
@@ -28,40 +26,6 @@ type harness struct {
 	stopped bool
 	sigMu   sync.Mutex
 	sig     chan struct{}
-}
-
-// streamConfig is main's streamConfig, repeated here because a test cannot
-// import package main: saved stream → engine config.
-func streamConfig(s settings.Stream, log *slog.Logger) (relay.Config, error) {
-	size, err := s.Video.ParsedSize()
-	if err != nil {
-		return relay.Config{}, err
-	}
-	vb, err := s.Video.BitrateBPS()
-	if err != nil {
-		return relay.Config{}, err
-	}
-	ki, err := s.Video.KeyframeDuration()
-	if err != nil {
-		return relay.Config{}, err
-	}
-	ab, err := s.Audio.BitrateBPS()
-	if err != nil {
-		return relay.Config{}, err
-	}
-	c := relay.Config{
-		Name: s.Name, Input: s.Source, RTSPTransport: s.RTSPTransport,
-		Video: relay.VideoConfig{Mode: relay.VideoMode(s.Video.Mode), Size: size, FPS: s.Video.FPS,
-			Bitrate: vb, Preset: s.Video.Preset, KeyframeInterval: ki},
-		Audio:  relay.AudioConfig{Mode: relay.AudioMode(s.Audio.Mode), Bitrate: ab},
-		Logger: log,
-	}
-	for _, d := range s.Destinations {
-		if d.Enabled && d.Key != "" {
-			c.Destinations = append(c.Destinations, relay.Destination{Name: d.Name, URL: d.IngestURL()})
-		}
-	}
-	return c, c.Validate()
 }
 
 // newHarness writes cfg (nil: no file, the studio creates it) and opens a
@@ -83,7 +47,7 @@ func (h *harness) open() {
 	a := test.NewTempApp(h.t)
 	var err error
 	h.ui(func() {
-		h.s, err = newStudio(a, Options{ConfigPath: h.path, StreamConfig: streamConfig}, h.do)
+		h.s, err = newStudio(a, Options{ConfigPath: h.path}, h.do)
 	})
 	if err != nil {
 		h.t.Fatal(err)
