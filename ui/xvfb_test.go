@@ -26,14 +26,20 @@ func TestRealWindowUnderXvfb(t *testing.T) {
 			t.Skipf("%s is not installed: apt packages xvfb, ffmpeg and x11-utils run this test", tool)
 		}
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Second)
-	defer cancel()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "relaystudio")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	// A cold build (Fyne's GL and FFmpeg through cgo, next to the other
+	// packages' test builds) takes minutes on a fresh machine: it gets its
+	// own bound, and the window's checks theirs.
+	buildCtx, cancelBuild := context.WithTimeout(t.Context(), 10*time.Minute)
+	build := exec.CommandContext(buildCtx, "go", "build", "-o", bin, "..")
+	built, err := build.CombinedOutput()
+	cancelBuild()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, built)
 	}
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Second)
+	defer cancel()
 
 	display := freeDisplay(t)
 	xvfb := exec.Command("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
