@@ -37,8 +37,15 @@ func (s *Studio) buildControls() fyne.CanvasObject {
 	s.keyint = widget.NewEntry()
 	s.audioMode = widget.NewSelect([]string{settings.AudioAuto, settings.AudioCopy, settings.AudioAAC, settings.AudioSilent, settings.AudioNone}, func(string) { s.applyOutput() })
 	s.audioBitrate = widget.NewEntry()
+	// Typed values are saved (and a live stream restarted) once typing
+	// pauses, or at once on Enter.
 	for _, e := range []*widget.Entry{s.customSize, s.fps, s.bitrate, s.keyint, s.audioBitrate} {
-		e.OnSubmitted = func(string) { s.applyOutput() }
+		e.OnChanged = func(string) {
+			if !s.settingOutput {
+				s.outputEdit.Call(s.applyOutput)
+			}
+		}
+		e.OnSubmitted = func(string) { s.outputEdit.Flush(); s.applyOutput() }
 	}
 	s.applyBtn = widget.NewButton("Apply", func() { s.applyOutput() })
 	s.outputMsg = widget.NewLabel("")
@@ -215,6 +222,8 @@ func (s *Studio) newDestRow(j int, d settings.Destination) *destRow {
 	row.key = widget.NewPasswordEntry()
 	row.key.SetPlaceHolder("stream key")
 	row.key.SetText(d.Key)
+	// The key is saved at every change; a live stream picks it up once
+	// typing pauses (or on Enter), not with a restart per character.
 	row.key.OnChanged = func(k string) {
 		k = strings.TrimSpace(k)
 		if err := s.commit(func(c *settings.Config) { c.Streams[i].Destinations[j].Key = k }); err != nil {
@@ -222,8 +231,14 @@ func (s *Studio) newDestRow(j int, d settings.Destination) *destRow {
 			return
 		}
 		row.lastErr.SetText("")
-		s.afterDestChange(i)
+		if s.views[i].streaming {
+			row.state.SetText("key changed: the stream restarts with it when you stop typing")
+			s.keyEdit.Call(func() { s.afterDestChange(i) })
+		} else {
+			s.refreshButtons()
+		}
 	}
+	row.key.OnSubmitted = func(string) { s.keyEdit.Flush() }
 	row.state = widget.NewLabel("idle")
 	row.lastErr = widget.NewLabel("")
 	row.lastErr.Wrapping = fyne.TextWrapWord
@@ -271,7 +286,10 @@ func (s *Studio) refreshDestStates() {
 						state += ": " + d.Reason
 					}
 					if d.State == "live" {
-						state += fmt.Sprintf(" (%.0f kbps)", d.BitrateKbps)
+						state += fmt.Sprintf(" (%.0f kbps, %.0f fps)", d.BitrateKbps, d.FPS)
+					}
+					if d.Reconnects > 0 || d.Dropped > 0 {
+						state += fmt.Sprintf(" · reconnects %d · frames dropped %d", d.Reconnects, d.Dropped)
 					}
 					lastErr = d.LastError
 				}

@@ -299,6 +299,9 @@ func (s *Studio) removeStream(i int) {
 		if i >= len(s.cfg.Streams) || s.cfg.Streams[i].Name != name {
 			return
 		}
+		// Pending typing belongs to streams whose places are about to shift.
+		s.outputEdit.Stop()
+		s.keyEdit.Stop()
 		if !s.commitOrShow(func(c *settings.Config) { c.Streams = append(c.Streams[:i:i], c.Streams[i+1:]...) }) {
 			return
 		}

@@ -82,8 +82,33 @@ func (s *Studio) build() fyne.CanvasObject {
 	return container.NewBorder(s.banner, nil, nil, nil, vs)
 }
 
+// cameraList is the list of cameras. A tap gives it the keyboard focus, and
+// a focused widget.List takes Space to select: here Space keeps its meaning
+// in the studio, start or stop the selected stream. The arrows still move.
+type cameraList struct {
+	widget.List
+	onSpace func()
+}
+
+func newCameraList(onSpace func(), length func() int, create func() fyne.CanvasObject,
+	update func(widget.ListItemID, fyne.CanvasObject)) *cameraList {
+	l := &cameraList{onSpace: onSpace}
+	l.Length, l.CreateItem, l.UpdateItem = length, create, update
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+// TypedKey implements fyne.Focusable.
+func (l *cameraList) TypedKey(e *fyne.KeyEvent) {
+	if e.Name == fyne.KeySpace {
+		l.onSpace()
+		return
+	}
+	l.List.TypedKey(e)
+}
+
 func (s *Studio) buildCameras() fyne.CanvasObject {
-	s.cameraList = widget.NewList(
+	s.cameraList = newCameraList(s.toggleSelected,
 		func() int { return len(s.views) },
 		func() fyne.CanvasObject {
 			thumb := canvas.NewImageFromImage(nil)

@@ -136,6 +136,10 @@ func (s *Studio) selectStream(i int) {
 	if i < 0 || i >= len(s.views) {
 		return
 	}
+	// Typing pending for the camera shown so far applies to it, before
+	// the fields show another one.
+	s.outputEdit.Flush()
+	s.keyEdit.Flush()
 	old := s.selected
 	s.selected = i
 	if old != i && old >= 0 && old < len(s.views) {
@@ -215,6 +219,11 @@ func (s *Studio) toggleSelected() {
 	if s.selected < 0 || s.selected >= len(s.views) {
 		return
 	}
+	if len(s.win.Canvas().Overlays().List()) > 0 {
+		return // a dialog is open: Space or the menu must not act behind it
+	}
+	s.outputEdit.Flush() // start with what the fields show
+	s.keyEdit.Stop()     // starting or stopping supersedes a pending restart
 	if s.views[s.selected].streaming {
 		s.stopStream(s.selected)
 	} else {

@@ -47,8 +47,8 @@ type Options struct {
 	// ConfigPath is the settings file. Required. It is created with the
 	// test pattern when missing.
 	ConfigPath string
-	// StreamConfig turns a saved stream into the engine's configuration
-	// (main's streamConfig). Required.
+	// StreamConfig turns a saved stream into the engine's configuration.
+	// It defaults to EngineConfig.
 	StreamConfig func(settings.Stream, *slog.Logger) (relay.Config, error)
 	// Logger also receives every event the log panel shows (the terminal).
 	// Nil sends them to the log panel only.
@@ -61,9 +61,13 @@ type Options struct {
 type Studio struct {
 	app  fyne.App
 	win  fyne.Window
-	opt  Options
-	logs *LogBuffer
-	log  *slog.Logger
+	menu *fyne.MainMenu // File and Stream menus; their shortcuts work whatever has the focus
+	// outputEdit and keyEdit hold what typing in the output fields and in
+	// a stream key will do once the typing pauses.
+	outputEdit, keyEdit *debouncer
+	opt                 Options
+	logs                *LogBuffer
+	log                 *slog.Logger
 	// do runs a function on the Fyne goroutine (fyne.Do; tests serialise
 	// it with their own lock).
 	do func(func())
@@ -78,7 +82,7 @@ type Studio struct {
 	selected int
 
 	// Widgets, kept so that tests drive them like a person would.
-	cameraList                        *widget.List
+	cameraList                        *cameraList
 	addCamBtn, editCamBtn, dupCamBtn  *widget.Button
 	removeCamBtn                      *widget.Button
 	preview                           *canvas.Image
@@ -142,9 +146,11 @@ func newStudio(a fyne.App, opt Options, do func(func())) (*Studio, error) {
 		return nil, errors.New("ui: no settings file path")
 	}
 	if opt.StreamConfig == nil {
-		return nil, errors.New("ui: no StreamConfig")
+		opt.StreamConfig = EngineConfig
 	}
 	s := &Studio{app: a, opt: opt, do: do, logs: &LogBuffer{Size: 500}, graphs: map[string]*bitrateGraph{}}
+	s.outputEdit = &debouncer{delay: editPause, do: do}
+	s.keyEdit = &debouncer{delay: editPause, do: do}
 	if opt.Logger != nil {
 		s.logs.Next = opt.Logger.Handler()
 	}
@@ -217,6 +223,8 @@ func (s *Studio) Close() {
 	s.closed = true
 	s.active = nil
 	s.mu.Unlock()
+	s.outputEdit.Stop()
+	s.keyEdit.Stop()
 	s.cancel()
 	var relays []*relay.Relay
 	for _, v := range s.views {
@@ -237,11 +245,16 @@ func (s *Studio) Close() {
 	s.wg.Wait()
 }
 
+// editPause is how long typing must pause before what was typed applies.
+const editPause = 1200 * time.Millisecond
+
 // requestQuit closes the window, asking first when streams are live.
 func (s *Studio) requestQuit() {
 	if s.closing {
 		return
 	}
+	s.outputEdit.Flush() // what was typed is saved, not lost
+	s.keyEdit.Stop()     // no restart of streams that are about to stop
 	live := 0
 	for _, v := range s.views {
 		if v.streaming {
@@ -261,12 +274,34 @@ func (s *Studio) requestQuit() {
 	s.ask("Quit Relay Studio?", fmt.Sprintf("%d stream(s) are live. Quitting stops them.", live), "Stop and quit", quit)
 }
 
+// Keyboard shortcuts. Ctrl+N and Ctrl+Q are menu items too: the window
+// hands a shortcut to the menu before the focused widget, so they work
+// while the cursor is in an entry.
+var (
+	shortcutNewCamera = &desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}
+	shortcutQuit      = &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}
+)
+
 func (s *Studio) addShortcuts() {
+	newCamera := fyne.NewMenuItem("New camera…", func() { s.showCameraForm(-1) })
+	newCamera.Shortcut = shortcutNewCamera
+	quit := fyne.NewMenuItem("Quit", s.requestQuit)
+	quit.Shortcut, quit.IsQuit = shortcutQuit, true
+	toggle := fyne.NewMenuItem("Start or stop the selected stream (Space)", s.toggleSelected)
+	s.menu = fyne.NewMainMenu(
+		fyne.NewMenu("File", newCamera, fyne.NewMenuItemSeparator(), quit),
+		fyne.NewMenu("Stream", toggle,
+			fyne.NewMenuItem("Start all", s.startAll), fyne.NewMenuItem("Stop all", s.stopAll)),
+	)
+	s.win.SetMainMenu(s.menu)
+
 	c := s.win.Canvas()
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierControl}, func(fyne.Shortcut) { s.showCameraForm(-1) })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierControl}, func(fyne.Shortcut) { s.requestQuit() })
-	// Space reaches the canvas only when no entry has the focus, so typing
-	// a space in a name never starts a stream.
+	c.AddShortcut(shortcutNewCamera, func(fyne.Shortcut) { s.showCameraForm(-1) })
+	c.AddShortcut(shortcutQuit, func(fyne.Shortcut) { s.requestQuit() })
+	// Space reaches the canvas only when nothing has the focus, so typing a
+	// space in a name never starts a stream (the camera list, once tapped,
+	// passes it on: see cameraList). With a dialog open it does nothing:
+	// the stream behind the dialog is not what the person looks at.
 	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
 		if e.Name == fyne.KeySpace {
 			s.toggleSelected()

@@ -1,0 +1,178 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/relaystudio/relaystudio/media/testpeer/ingest"
+	"github.com/relaystudio/relaystudio/settings"
+)
+
+// menuShortcut does what the desktop driver does with a shortcut before
+// anything else, whatever has the focus: it runs the main menu's item bound
+// to it. It reports whether one was found.
+func menuShortcut(m *fyne.MainMenu, sc fyne.Shortcut) bool {
+	var find func(items []*fyne.MenuItem) bool
+	find = func(items []*fyne.MenuItem) bool {
+		for _, it := range items {
+			if it.Shortcut != nil && it.Shortcut.ShortcutName() == sc.ShortcutName() && it.Action != nil {
+				it.Action()
+				return true
+			}
+			if it.ChildMenu != nil && find(it.ChildMenu.Items) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, menu := range m.Items {
+		if find(menu.Items) {
+			return true
+		}
+	}
+	return false
+}
+
+var space = &fyne.KeyEvent{Name: fyne.KeySpace}
+
+// TestSpaceAfterTappingACamera: tapping a camera focuses the list, and
+// Space then starts and stops that stream instead of being eaten by the
+// list; with a dialog open, Space does nothing.
+func TestSpaceAfterTappingACamera(t *testing.T) {
+	// Nothing listens on port 1: the stream runs and retries, which is all
+	// this test needs.
+	h := newHarness(t, testConfig(settings.NewDestination("Nowhere", "rtmp://127.0.0.1:1/live", "key-0123456789abcdef")))
+	h.ui(func() {
+		c := h.s.win.Canvas()
+		c.Focus(h.s.cameraList) // what a tap on an item does first
+		h.s.cameraList.Select(0)
+		focused := c.Focused()
+		if focused == nil {
+			t.Fatal("the camera list did not take the focus")
+		}
+		focused.TypedKey(space)
+		if !h.s.views[0].streaming {
+			t.Fatal("Space on the focused camera list did not start the stream")
+		}
+		focused.TypedKey(space)
+		if h.s.views[0].streaming {
+			t.Fatal("Space did not stop the stream")
+		}
+		// Nothing focused: the window's own key handler.
+		c.Unfocus()
+		c.OnTypedKey()(space)
+		if !h.s.views[0].streaming {
+			t.Fatal("Space with nothing focused did not start the stream")
+		}
+		// A dialog in front: Space is not for the stream behind it.
+		if !menuShortcut(h.s.menu, shortcutNewCamera) || h.s.cameraForm == nil {
+			t.Fatal("Ctrl+N did not open the camera dialog")
+		}
+		c.OnTypedKey()(space)
+		if !h.s.views[0].streaming {
+			t.Error("Space behind a dialog stopped the stream")
+		}
+		test.Tap(h.s.cameraForm.cancel)
+	})
+}
+
+// TestShortcutsWorkFromAnEntry: Ctrl+N and Ctrl+Q are menu shortcuts, so
+// they work while the cursor is in a text field (a focused entry takes
+// canvas shortcuts for itself).
+func TestShortcutsWorkFromAnEntry(t *testing.T) {
+	h := newHarness(t, testConfig(settings.NewDestination("Nowhere", "rtmp://127.0.0.1:1/live", "key-0123456789abcdef")))
+	h.ui(func() {
+		c := h.s.win.Canvas()
+		c.Focus(h.s.bitrate)
+		if c.Focused() != h.s.bitrate {
+			t.Fatal("the bitrate field did not take the focus")
+		}
+		if !menuShortcut(h.s.menu, shortcutNewCamera) || h.s.cameraForm == nil {
+			t.Fatal("Ctrl+N from an entry did not open the camera dialog")
+		}
+		test.Tap(h.s.cameraForm.cancel)
+		test.Tap(h.s.startBtn)
+		if !menuShortcut(h.s.menu, shortcutQuit) || h.s.confirm == nil {
+			t.Fatal("Ctrl+Q while live did not ask first")
+		}
+		test.Tap(h.s.confirm.no)
+		if !h.s.views[0].streaming {
+			t.Error("cancelling the quit stopped the stream")
+		}
+	})
+}
+
+// TestTypingAKeyRestartsALiveStreamOnce: each key typed into a live
+// stream's key field is saved at once, and the stream restarts with the
+// new key once, when the typing pauses.
+func TestTypingAKeyRestartsALiveStreamOnce(t *testing.T) {
+	ng := ingest.StartNginx(t, ingest.Options{})
+	h := newHarness(t, testConfig(settings.NewDestination("Local", "rtmp://"+ng.Addr()+"/live", "first-key-0123456789")))
+	var before any
+	h.ui(func() {
+		test.Tap(h.s.startBtn)
+		before = h.s.views[0].relay
+		h.s.destRows[0].key.SetText("")
+		test.Type(h.s.destRows[0].key, "second-key-9876543210")
+		if h.s.views[0].relay != before || !h.s.views[0].streaming {
+			t.Fatal("the stream restarted while the key was being typed")
+		}
+	})
+	if got := h.load().Streams[0].Destinations[0].Key; got != "second-key-9876543210" {
+		t.Fatalf("saved key %q, want the typed one at once", got)
+	}
+	h.waitFor("the stream to restart with the new key", 10*time.Second, func() bool {
+		return h.s.views[0].relay != before && h.s.views[0].streaming
+	})
+	if err := ng.WaitRecording(t.Context(), "live", "second-key-9876543210", 10_000); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * editPause) // time for any further restart to show
+	h.ui(func() {
+		lines, _ := h.s.logs.Lines()
+		all := strings.Join(lines, "\n")
+		if n := strings.Count(all, "restarting the stream"); n != 1 {
+			t.Errorf("%d restarts, want 1:\n%s", n, all)
+		}
+		if strings.Contains(all, "second-key") || strings.Contains(all, "first-key") {
+			t.Errorf("the log shows a key:\n%s", all)
+		}
+	})
+}
+
+// TestOutputFieldsSaveWhenTypingPauses: a typed bitrate is saved without
+// Enter or Apply once typing pauses, and what is typed just before another
+// camera is selected is saved to the camera it was typed for.
+func TestOutputFieldsSaveWhenTypingPauses(t *testing.T) {
+	cfg := settings.Default()
+	second := cfg.Streams[0]
+	second.Name = "Second pattern"
+	cfg.Streams = append(cfg.Streams, second)
+	h := newHarness(t, cfg)
+	h.ui(func() {
+		h.s.bitrate.SetText("")
+		test.Type(h.s.bitrate, "1800k")
+	})
+	h.waitFor("the typed bitrate to be saved", 10*time.Second, func() bool {
+		return strings.Contains(h.s.outputMsg.Text, "Saved")
+	})
+	if got := h.load().Streams[0].Video.Bitrate; got != "1800k" {
+		t.Fatalf("saved bitrate %q, want 1800k", got)
+	}
+	h.ui(func() {
+		h.s.bitrate.SetText("")
+		test.Type(h.s.bitrate, "900k")
+		h.s.cameraList.Select(1)
+		if h.s.selected != 1 || h.s.bitrate.Text != h.s.cfg.Streams[1].Video.Bitrate {
+			t.Errorf("the fields do not show the second camera: bitrate %q", h.s.bitrate.Text)
+		}
+	})
+	got := h.load().Streams
+	if got[0].Video.Bitrate != "900k" || got[1].Video.Bitrate == "900k" {
+		t.Fatalf("saved bitrates %q and %q, want 900k for the first camera only", got[0].Video.Bitrate, got[1].Video.Bitrate)
+	}
+}
