@@ -75,6 +75,17 @@ func (r *Relay) runPipeline() {
 		select {
 		case <-r.ctx.Done():
 			return
+		case <-r.outputSet:
+			r.mu.Lock()
+			ch := r.newOutput
+			r.newOutput = nil
+			r.mu.Unlock()
+			if ch != nil {
+				if err := p.setOutput(*ch); err != nil {
+					r.fail(err)
+					return
+				}
+			}
 		case it := <-r.inbox:
 			var err error
 			switch it.kind {
@@ -157,26 +168,66 @@ func (p *pipeline) onTracks(t media.Tracks) error {
 		r.setOutSize(v.Width, v.Height) // what copy sends, destinations or not
 	}
 	for _, rd := range r.rends {
-		rd.closeCodecs()
-		rd.encFailed = false
-		rd.videoHeader = nil
-		if rd.video.Mode == VideoCopy && v.Codec != media.CodecH264 {
-			// Classic RTMP carries H.264 only: transcode rather than fail.
-			r.addWarning(fmt.Sprintf("the camera sends %s, which RTMP platforms do not accept: transcoding it to H.264 at %s (set the video to h264 to choose size and bitrate)",
-				strings.ToUpper(v.Codec.String()), media.FormatBitrate(rd.video.Bitrate)))
-			rd.video.Mode = VideoH264
-			r.setVideoMode(VideoH264)
-		}
-		if rd.video.Mode == VideoCopy {
-			if err := rd.setCopyHeader(v.SPS, v.PPS); err != nil {
-				return err
-			}
-			r.setOutSize(v.Width, v.Height)
-		}
-		if err := p.setupAudio(rd); err != nil {
+		if err := p.configure(rd); err != nil {
 			return err
 		}
-		rd.publishHeaders(p.tracks)
+	}
+	return nil
+}
+
+// configure sets a rendition up for the current tracks and its settings:
+// copy header or a fresh encoder (opened on the next frame), audio, and the
+// headers every destination sends before the next keyframe.
+func (p *pipeline) configure(rd *rendition) error {
+	r, v := p.r, p.tracks.Video
+	rd.closeCodecs()
+	rd.encFailed = false
+	rd.videoHeader = nil
+	if rd.video.Mode == VideoCopy && v.Codec != media.CodecH264 {
+		// Classic RTMP carries H.264 only: transcode rather than fail.
+		r.addWarning(fmt.Sprintf("the camera sends %s, which RTMP platforms do not accept: transcoding it to H.264 at %s (set the video to h264 to choose size and bitrate)",
+			strings.ToUpper(v.Codec.String()), media.FormatBitrate(rd.video.Bitrate)))
+		rd.video.Mode = VideoH264
+		r.setVideoMode(VideoH264)
+	}
+	if rd.video.Mode == VideoCopy {
+		if err := rd.setCopyHeader(v.SPS, v.PPS); err != nil {
+			return err
+		}
+		r.setOutSize(v.Width, v.Height)
+	}
+	if err := p.setupAudio(rd); err != nil {
+		return err
+	}
+	rd.publishHeaders(p.tracks)
+	return nil
+}
+
+// setOutput applies SetOutput: every rendition takes the new settings and
+// is configured again; connections stay up.
+func (p *pipeline) setOutput(ch outputChange) error {
+	r := p.r
+	r.mu.Lock()
+	r.videoMode, r.audioMode = ch.video.Mode, ch.audio.Mode
+	r.mu.Unlock()
+	desc := string(ch.video.Mode)
+	if ch.video.Mode == VideoH264 {
+		desc = fmt.Sprintf("h264 %s %s %s", ch.video.Size, media.FormatBitrate(ch.video.Bitrate), ch.video.Preset)
+	}
+	r.log.Info("output settings changed: the encoder restarts, destinations stay connected", "video", desc, "audio", string(ch.audio.Mode))
+	for _, rd := range r.rends {
+		rd.video, rd.audio = ch.video, ch.audio
+	}
+	if !p.hasTracks {
+		return nil // applied when the camera's tracks arrive
+	}
+	if ch.video.Mode == VideoCopy {
+		r.setOutSize(p.tracks.Video.Width, p.tracks.Video.Height)
+	}
+	for _, rd := range r.rends {
+		if err := p.configure(rd); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -60,7 +60,7 @@ func (i Info) String() string {
 	case v.KeyframeIntervalSeconds > 0:
 		fmt.Fprintf(&b, "keyframes: every %.2f s", v.KeyframeIntervalSeconds)
 		if v.KeyframeIntervalSeconds > 4 {
-			b.WriteString(" (platforms want 4 s or less: transcode with --video h264)")
+			b.WriteString(" (platforms want 4 s or less: transcode the video to H.264 to fix it)")
 		}
 		b.WriteString("\n")
 	default:

@@ -69,7 +69,19 @@ type Relay struct {
 	outH       int
 	audioOut   string
 	videoMode  VideoMode // what the video is sent as: copy, or h264 (also for an H.265 camera in copy mode)
+	audioMode  AudioMode // the audio setting in force
 	done       chan struct{}
+
+	// newOutput is the latest SetOutput not yet applied by the pipeline
+	// (under mu); outputSet wakes the pipeline for it.
+	newOutput *outputChange
+	outputSet chan struct{}
+}
+
+// outputChange is what SetOutput hands to the pipeline.
+type outputChange struct {
+	video VideoConfig
+	audio AudioConfig
 }
 
 // counters are the engine's monotonic counters; rates derive from them.
@@ -99,6 +111,8 @@ func New(cfg Config) (*Relay, error) {
 		inbox:     make(chan inboxItem, inboxSize),
 		done:      make(chan struct{}),
 		videoMode: cfg.Video.Mode,
+		audioMode: cfg.Audio.Mode,
+		outputSet: make(chan struct{}, 1),
 	}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	if len(cfg.Destinations) > 0 {
@@ -159,6 +173,29 @@ func (r *Relay) Start() error {
 		r.wg.Wait()
 		close(r.done)
 	}()
+	return nil
+}
+
+// SetOutput changes the video and audio settings of a running stream
+// without reconnecting anything: the encoder (or the copy) restarts with
+// the new settings, every destination gets new metadata and sequence
+// headers on its open connection and resumes on the next keyframe, a
+// second or two later. It returns an error wrapping ErrInvalid, and
+// changes nothing, when the settings are not valid.
+func (r *Relay) SetOutput(video VideoConfig, audio AudioConfig) error {
+	c := r.cfg
+	c.Video, c.Audio = video, audio
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	c = c.withDefaults()
+	r.mu.Lock()
+	r.newOutput = &outputChange{video: c.Video, audio: c.Audio}
+	r.mu.Unlock()
+	select {
+	case r.outputSet <- struct{}{}:
+	default: // already signalled: the pipeline takes the latest
+	}
 	return nil
 }
 
@@ -254,9 +291,14 @@ func (r *Relay) runSource() {
 		delay := bo.next()
 		r.mu.Lock()
 		r.retryAt, r.retryErr = time.Now().Add(delay), err
+		r.lastErr = err // kept in Stats after the camera is back
 		r.reconnects++
 		r.mu.Unlock()
-		r.log.Warn("camera lost: retrying", "in", delay.Round(100*time.Millisecond).String(), "error", err)
+		what := "camera lost: retrying"
+		if !everUp {
+			what = "camera unreachable: retrying"
+		}
+		r.log.Warn(what, "in", delay.Round(100*time.Millisecond).String(), "error", err)
 		select {
 		case <-r.ctx.Done():
 			return
@@ -328,12 +370,6 @@ func (r *Relay) fail(err error) {
 	for _, d := range r.dests {
 		d.pub.Close()
 	}
-}
-
-func (r *Relay) setLastError(err error) {
-	r.mu.Lock()
-	r.lastErr = err
-	r.mu.Unlock()
 }
 
 func (r *Relay) addWarning(w string) {

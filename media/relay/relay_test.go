@@ -465,3 +465,54 @@ func waitDone(t *testing.T, r *Relay, d time.Duration) error {
 		return errors.New("timeout")
 	}
 }
+
+// TestSetOutputKeepsDestinationsConnected: changing a live stream's output
+// (copy → transcode at another size, and back) restarts the encoder, not the
+// stream: the camera and the destination stay connected and video goes on.
+func TestSetOutputKeepsDestinationsConnected(t *testing.T) {
+	c := recordClip(t, 640, 360, true)
+	cam := startCamera(t, c, nil)
+	n := ingest.StartNginx(t, ingest.Options{})
+	r := startRelay(t, Config{
+		Name: "change", Input: cam.URL(), RTSPTransport: "tcp",
+		Destinations: []Destination{{Name: "nginx", URL: n.URL("live", testKey)}},
+	})
+	waitFor(t, r, 20*time.Second, "live copy", func(s Stats) bool {
+		return s.State == StateLive && s.Video.Mode == VideoCopy && s.Video.Width == 640 && s.Video.Frames > 30
+	})
+
+	if err := r.SetOutput(VideoConfig{Mode: VideoH264, Bitrate: 1}, AudioConfig{}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("SetOutput with a 1 b/s bitrate = %v, want ErrInvalid", err)
+	}
+	small := VideoConfig{Mode: VideoH264, Size: media.Size{Width: 320, Height: 180}, Bitrate: 400_000, Preset: "ultrafast"}
+	if err := r.SetOutput(small, AudioConfig{Mode: AudioAAC}); err != nil {
+		t.Fatal(err)
+	}
+	before := r.Stats().Video.Frames
+	s := waitFor(t, r, 15*time.Second, "the transcode at 320x180 to flow", func(s Stats) bool {
+		return s.Video.Mode == VideoH264 && s.Video.Width == 320 && s.Video.Height == 180 && s.Video.Frames > before+30 &&
+			len(s.Destinations) == 1 && s.Destinations[0].State == StateLive
+	})
+	if s.Input.Reconnects != 0 || s.Destinations[0].Reconnects != 0 {
+		t.Errorf("reconnects: camera %d, destination %d; want none", s.Input.Reconnects, s.Destinations[0].Reconnects)
+	}
+	if s.Audio.Mode != AudioAAC {
+		t.Errorf("audio mode %q, want aac", s.Audio.Mode)
+	}
+
+	// Back to copy: the camera's size again, still on the same connections.
+	sent := s.Destinations[0].BytesSent
+	if err := r.SetOutput(VideoConfig{Mode: VideoCopy}, AudioConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	s = waitFor(t, r, 15*time.Second, "copy again", func(s Stats) bool {
+		return s.Video.Mode == VideoCopy && s.Video.Width == 640 && len(s.Destinations) == 1 &&
+			s.Destinations[0].BytesSent > sent+100_000
+	})
+	if s.Input.Reconnects != 0 || s.Destinations[0].Reconnects != 0 {
+		t.Errorf("after going back to copy: camera %d, destination %d reconnects; want none", s.Input.Reconnects, s.Destinations[0].Reconnects)
+	}
+	if err := n.WaitRecording(t.Context(), "live", testKey, 100_000); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -159,7 +159,7 @@ func (r *Relay) Stats() Stats {
 		Warnings: append([]string(nil), r.warnings...),
 		Input:    InputStats{URL: media.RedactURL(r.cfg.Input)},
 		Video:    VideoStats{Mode: r.videoMode, Width: r.outW, Height: r.outH},
-		Audio:    AudioStats{Mode: r.cfg.Audio.Mode, Codec: r.audioOut},
+		Audio:    AudioStats{Mode: r.audioMode, Codec: r.audioOut},
 	}
 	if r.hasTracks {
 		v := r.tracks.Video

@@ -164,8 +164,10 @@ type Publisher struct {
 	videoNeedsKey bool // drop video until a keyframe
 	audioNeedsKey bool // drop audio until a keyframe has been queued
 	headers       Headers
-	headersGen    uint64 // bumped by SetHeaders; 0 = never set
-	stats         Stats  // State, Reason, Since, LastError, Reconnects, drops
+	headersGen    uint64    // bumped by SetHeaders; 0 = never set
+	retryAt       time.Time // while waiting to reconnect: when the next attempt is
+	retryWhy      string    // and why the last one failed
+	stats         Stats     // State, Reason, Since, LastError, Reconnects, drops
 	lastDropLog   time.Time
 }
 
@@ -345,6 +347,10 @@ func (p *Publisher) droppedLocked() bool {
 func (p *Publisher) Stats() Stats {
 	p.mu.Lock()
 	s := p.stats
+	if !p.retryAt.IsZero() && (s.State == StateRetrying || s.State == StateRefused) {
+		left := max(time.Until(p.retryAt), 0)
+		s.Reason = fmt.Sprintf("retrying in %ds: %s", int(math.Ceil(left.Seconds())), p.retryWhy)
+	}
 	p.mu.Unlock()
 	if s.State == "" {
 		s.State = StateIdle
@@ -444,6 +450,9 @@ func (p *Publisher) loop() error {
 		if p.retryScale > 0 {
 			delay = time.Duration(float64(delay) * p.retryScale)
 		}
+		p.mu.Lock()
+		p.retryAt, p.retryWhy = time.Now().Add(delay), reason // Stats counts down
+		p.mu.Unlock()
 		timer := time.NewTimer(delay)
 		select {
 		case <-p.ctx.Done():
@@ -632,6 +641,7 @@ func (p *Publisher) setState(s State, reason string) {
 		p.stats.Since = time.Now()
 	}
 	p.stats.State, p.stats.Reason = s, reason
+	p.retryAt = time.Time{}
 	p.mu.Unlock()
 	if !changed {
 		return

@@ -315,6 +315,13 @@ func TestNothingListening(t *testing.T) {
 		log := newLogCapture(t)
 		p := start(t, &Publisher{URL: "rtmp://" + addr + "/live/" + secretKey, Logger: log.logger(), Retry: true})
 		log.wait(t, 10*time.Second, "destination retrying", `reason="retrying in 1s: connection refused"`)
+		// The state counts down to the next attempt.
+		log.wait(t, 10*time.Second, "destination retrying", `reason="retrying in 2s: connection refused"`)
+		first := p.Stats().Reason
+		time.Sleep(1100 * time.Millisecond)
+		if later := p.Stats().Reason; later == first || !strings.HasPrefix(later, "retrying in ") {
+			t.Errorf("reason %q, then %q a second later: want a countdown", first, later)
+		}
 		closePromptly(t, p)
 	})
 }
