@@ -29,7 +29,7 @@ DEPS_BUILD := gcc pkg-config \
 	fonts-dejavu-core
 DEPS_TEST := ffmpeg nginx libnginx-mod-rtmp xvfb xauth x11-utils
 # Packaging checks: .desktop and AppStream validation, xz for the tarball.
-DEPS_PACKAGE := desktop-file-utils appstream xz-utils
+DEPS_PACKAGE := desktop-file-utils appstream xz-utils binutils
 
 GO_TEST_ENV := LANG=C.UTF-8
 
@@ -62,7 +62,10 @@ demo: build ## relay the test pattern into a local nginx-rtmp, then describe wha
 
 test: deps deps-package ## run every test with the race detector (real nginx, ffmpeg and RTSP peers on loopback), then build and check the installers
 	$(GO_TEST_ENV) go test -race -count=1 -timeout 25m ./...
-	@$(MAKE) --no-print-directory package
+	@before=$$(git status --porcelain 2>/dev/null); \
+	$(MAKE) --no-print-directory package && \
+	after=$$(git status --porcelain 2>/dev/null) && \
+	if [ "$$before" != "$$after" ]; then echo "make package changed the working tree:"; echo "$$after"; exit 1; fi
 	@.ci/check-package.sh $(VERSION)
 
 # The package version is FyneApp.toml's: Debian versions must be plain.

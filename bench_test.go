@@ -310,6 +310,9 @@ func BenchmarkThreeDestinations(b *testing.B) {
 // soakRun is how long the soak benchmark relays.
 const soakRun = 90 * time.Second
 
+// soakGrowthLimitMB is the RSS growth past warm-up that counts as a leak.
+const soakGrowthLimitMB = 15.0
+
 // BenchmarkSoakRSS runs a transcode relay for soakRun and samples its
 // resident memory every second: after warm-up it must stay flat (a leak of
 // FFmpeg frames or packets shows as steady growth).
@@ -354,8 +357,13 @@ func BenchmarkSoakRSS(b *testing.B) {
 		b.ReportMetric(early, "rss-early-MB")
 		b.ReportMetric(late, "rss-late-MB")
 		b.ReportMetric(late-early, "rss-growth-MB")
-		fmt.Printf("soak, transcode relay for %v: RSS %.1f MB (second third) → %.1f MB (last third), growth %+.1f MB\n",
-			soakRun, early, late, late-early)
+		fmt.Printf("soak, transcode relay for %v: RSS %.1f MB (second third) → %.1f MB (last third), growth %+.1f MB (limit %.0f MB)\n",
+			soakRun, early, late, late-early, soakGrowthLimitMB)
+		// A leaked frame a second at 720p is 1.4 MB/s: tens of MB over a
+		// third of the run, far above the GC's and the allocators' noise.
+		if late-early > soakGrowthLimitMB {
+			b.Errorf("RSS grew by %.1f MB between the second and the last third of the soak: a leak", late-early)
+		}
 	}
 }
 

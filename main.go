@@ -437,6 +437,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if created {
 		log.Info("wrote a default settings file with the test pattern", "path", *path)
 	}
+	if p := settings.PrivacyProblem(*path); p != "" {
+		log.Warn(p)
+	}
 	var relays []*relay.Relay
 	defer func() {
 		for _, r := range relays {
@@ -558,6 +561,9 @@ func cmdConfig(args []string, stdout, stderr io.Writer) error {
 	case "check":
 		if err := settings.Check(*path); err != nil {
 			return err
+		}
+		if p := settings.PrivacyProblem(*path); p != "" {
+			fmt.Fprintf(stderr, "warning: %s\n", p)
 		}
 		fmt.Fprintf(stdout, "%s: OK\n", *path)
 		return nil

@@ -6,9 +6,17 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/relay"
 )
+
+// TestMain fails the package when a command run in-process (probe, relay
+// with a bad flag, config) leaves a goroutine behind.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
 const secretKey = "sk-live-9f8e7d6c"
 

@@ -31,8 +31,42 @@ done
 [[ -f $root/usr/share/man/man1/relaystudio.1.gz ]] || fail "no man page"
 out=$("$root/usr/bin/relaystudio" --version)
 [[ $out == "relaystudio $version"* ]] || fail "packaged binary says '$out'"
+grep -q "<release version=\"$version\"" "$root/usr/share/metainfo/io.github.relaystudio.RelayStudio.metainfo.xml" ||
+	fail "the AppStream metadata has no release $version (FyneApp.toml's version): add it to assets/linux/*.metainfo.xml"
+
+# Every library the binary links must come from a package the .deb depends
+# on (or from libc, which every system has).
+while read -r lib; do
+	owner=$(dpkg -S "*/$lib" 2>/dev/null | head -n1 | cut -d: -f1)
+	[[ -n $owner ]] || fail "cannot tell which package provides $lib"
+	case $owner in libc6 | libgcc-s1 | libstdc++6) continue ;; esac
+	grep -qw "$owner" <<<"$depends" || fail "the binary links $lib from $owner, which Depends does not name: $depends"
+done < <(objdump -p "$root/usr/bin/relaystudio" | awk '$1 == "NEEDED" { print $2 }')
+
+# Install it as a person would, run it, remove it: only as root, and only
+# when no copy is installed already (a person's own install is left alone).
+if ((EUID == 0)) && ! dpkg-query -W -f='${Status}' relaystudio 2>/dev/null | grep -q "ok installed"; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "./$deb" >/dev/null ||
+		fail "apt-get install ./$deb failed"
+	installed=$(/usr/bin/relaystudio --version) || fail "the installed relaystudio does not run"
+	[[ $installed == "relaystudio $version"* ]] || fail "the installed binary says '$installed'"
+	[[ -f /usr/share/applications/io.github.relaystudio.RelayStudio.desktop ]] || fail "no desktop entry after install"
+	DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq relaystudio >/dev/null || fail "apt-get remove relaystudio failed"
+	for f in /usr/bin/relaystudio /usr/share/applications/io.github.relaystudio.RelayStudio.desktop \
+		/usr/share/icons/hicolor/512x512/apps/io.github.relaystudio.RelayStudio.png /usr/share/man/man1/relaystudio.1.gz; do
+		[[ ! -e $f ]] || fail "$f is left behind after apt-get remove"
+	done
+	echo "package check: installed with apt-get, ran, removed cleanly"
+else
+	echo "package check: install and remove not tried (needs root and no relaystudio installed)"
+fi
 
 listing=$(tar -tJf "$tarball")
 grep -q 'usr/local/bin/relaystudio$' <<<"$listing" || fail "tarball has no usr/local/bin/relaystudio"
 grep -q '\.desktop$' <<<"$listing" || fail "tarball has no desktop entry"
+grep -q '\.png$' <<<"$listing" || fail "tarball has no icon"
+tardir=$(mktemp -d)
+tar -xJf "$tarball" -C "$tardir" --wildcards '*.desktop'
+desktop-file-validate $(find "$tardir" -name '*.desktop')
+rm -rf "$tardir"
 echo "package check: $deb and $tarball are fine (relaystudio $version)"

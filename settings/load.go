@@ -210,6 +210,9 @@ func decodeProblems(o *origin, decoded *keyIndex, err error) error {
 			}
 			ps = append(ps, p)
 		}
+		if len(ps) == 0 { // never nil: Load must not return (nil, nil)
+			return &Problem{File: o.file, Message: strings.TrimPrefix(err.Error(), "toml: ")}
+		}
 		return joinProblems(ps)
 	}
 	var de *toml.DecodeError

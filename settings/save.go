@@ -163,3 +163,22 @@ func (c *Config) Export(w io.Writer) error {
 	}
 	return nil
 }
+
+// PrivacyProblem says, in a sentence, when the file at path can be read or
+// changed by other users, or sits in a folder others can write to: it holds
+// stream keys and camera passwords. It returns "" when the file is private
+// or cannot be looked at. It changes nothing; Save makes the file private.
+func PrivacyProblem(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Sprintf("%s can be read by other users (mode %04o) and holds stream keys: run chmod 600 %s", path, perm, path)
+	}
+	dir := filepath.Dir(path)
+	if di, err := os.Stat(dir); err == nil && di.Mode().Perm()&0o022 != 0 && di.Mode()&os.ModeSticky == 0 {
+		return fmt.Sprintf("other users can replace files in %s (mode %04o): run chmod 700 %s", dir, di.Mode().Perm(), dir)
+	}
+	return ""
+}

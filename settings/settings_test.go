@@ -759,3 +759,38 @@ func TestValidateWithoutFile(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestPrivacyProblem: a settings file others can read, or a folder others
+// can write to, is named with the command that fixes it; a file Save wrote
+// is private; nothing is changed by looking.
+func TestPrivacyProblem(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "relaystudio")
+	path := filepath.Join(dir, "config.toml")
+	if err := Default().Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if p := PrivacyProblem(path); p != "" {
+		t.Fatalf("a saved file: %q, want none", p)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if p := PrivacyProblem(path); !strings.Contains(p, "mode 0644") || !strings.Contains(p, "chmod 600 "+path) {
+		t.Errorf("a 0644 file: %q", p)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
+		t.Error("PrivacyProblem changed the mode")
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if p := PrivacyProblem(path); !strings.Contains(p, "chmod 700 "+dir) {
+		t.Errorf("a 0777 folder: %q", p)
+	}
+	if p := PrivacyProblem(filepath.Join(dir, "missing.toml")); p != "" {
+		t.Errorf("a missing file: %q", p)
+	}
+}
