@@ -26,8 +26,8 @@ type destRow struct {
 }
 
 func (s *Studio) buildControls() fyne.CanvasObject {
-	s.videoMode = widget.NewSelect([]string{"copy", "transcode (h264)"}, func(string) { s.applyOutput() })
-	s.resolution = widget.NewSelect(resolutionLabels(), func(string) { s.applyOutput() })
+	s.videoMode = widget.NewSelect([]string{"copy", "transcode (h264)"}, func(string) { s.enableOutputFields(); s.applyOutput() })
+	s.resolution = widget.NewSelect(resolutionLabels(), func(string) { s.enableOutputFields(); s.applyOutput() })
 	s.customSize = widget.NewEntry()
 	s.customSize.SetPlaceHolder("e.g. 1280x720")
 	s.fps = widget.NewEntry()
@@ -112,6 +112,17 @@ func (s *Studio) fillOutput() {
 	s.audioMode.SetSelected(st.Audio.Mode)
 	s.audioBitrate.SetText(st.Audio.Bitrate)
 	s.outputMsg.SetText("")
+	s.enableOutputFields()
+}
+
+// enableOutputFields enables the encoder's fields only when they do
+// something: in copy mode the camera's picture goes out as it is.
+func (s *Studio) enableOutputFields() {
+	transcode := strings.HasPrefix(s.videoMode.Selected, "transcode")
+	for _, w := range []fyne.Disableable{s.resolution, s.fps, s.bitrate, s.preset, s.keyint} {
+		setEnabled(w, transcode)
+	}
+	setEnabled(s.customSize, transcode && s.resolution.Selected == "Custom")
 }
 
 // applyOutput saves the output controls into the selected stream and, if
@@ -163,11 +174,27 @@ func (s *Studio) applyOutput() {
 	}
 	msg := "Saved."
 	if s.views[i].streaming {
-		msg = "Saved; the stream restarts briefly to apply it."
-		s.restartStream(i, "output settings")
+		msg = s.applyLive(i)
 	}
 	s.outputMsg.SetText(msg)
 	s.refreshButtons()
+}
+
+// applyLive hands stream i's saved output settings to its running relay,
+// and says what happens: the encoder restarts while every destination stays
+// connected. Should the relay refuse, the stream restarts instead.
+func (s *Studio) applyLive(i int) string {
+	v := s.views[i]
+	cfg, err := s.opt.StreamConfig(s.cfg.Streams[i], nil)
+	if err == nil {
+		err = v.relay.SetOutput(cfg.Video, cfg.Audio)
+	}
+	if err != nil {
+		s.log.Warn("output settings could not be applied live: restarting the stream", "stream", s.cfg.Streams[i].Name, "error", err)
+		s.restartStream(i, "output settings")
+		return "Saved; the stream restarts to apply it."
+	}
+	return "Saved and applied: the encoder restarts, destinations stay connected and resume at the next keyframe (a second or two)."
 }
 
 // rebuildDestinations lists the selected stream's destinations, and one

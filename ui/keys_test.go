@@ -154,11 +154,18 @@ func TestOutputFieldsSaveWhenTypingPauses(t *testing.T) {
 	cfg.Streams = append(cfg.Streams, second)
 	h := newHarness(t, cfg)
 	h.ui(func() {
+		if !h.s.bitrate.Disabled() {
+			t.Error("the bitrate field is enabled in copy mode, where it does nothing")
+		}
+		h.s.videoMode.SetSelected("transcode (h264)")
+		if h.s.bitrate.Disabled() || !h.s.customSize.Disabled() {
+			t.Error("transcode: the bitrate field should be enabled, the custom size only for Custom")
+		}
 		h.s.bitrate.SetText("")
 		test.Type(h.s.bitrate, "1800k")
 	})
 	h.waitFor("the typed bitrate to be saved", 10*time.Second, func() bool {
-		return strings.Contains(h.s.outputMsg.Text, "Saved")
+		return h.s.cfg.Streams[0].Video.Bitrate == "1800k"
 	})
 	if got := h.load().Streams[0].Video.Bitrate; got != "1800k" {
 		t.Fatalf("saved bitrate %q, want 1800k", got)
@@ -167,6 +174,9 @@ func TestOutputFieldsSaveWhenTypingPauses(t *testing.T) {
 		h.s.bitrate.SetText("")
 		test.Type(h.s.bitrate, "900k")
 		h.s.cameraList.Select(1)
+		if !h.s.bitrate.Disabled() {
+			t.Error("the second camera copies: its bitrate field should be disabled")
+		}
 		if h.s.selected != 1 || h.s.bitrate.Text != h.s.cfg.Streams[1].Video.Bitrate {
 			t.Errorf("the fields do not show the second camera: bitrate %q", h.s.bitrate.Text)
 		}
@@ -174,5 +184,45 @@ func TestOutputFieldsSaveWhenTypingPauses(t *testing.T) {
 	got := h.load().Streams
 	if got[0].Video.Bitrate != "900k" || got[1].Video.Bitrate == "900k" {
 		t.Fatalf("saved bitrates %q and %q, want 900k for the first camera only", got[0].Video.Bitrate, got[1].Video.Bitrate)
+	}
+}
+
+// TestOutputChangeWhileLive: changing the output of a live stream applies
+// it to the running relay (the encoder restarts) instead of restarting the
+// stream: the same relay, no reconnect, the new size in the stats.
+func TestOutputChangeWhileLive(t *testing.T) {
+	ng := ingest.StartNginx(t, ingest.Options{})
+	h := newHarness(t, testConfig(settings.NewDestination("Local", "rtmp://"+ng.Addr()+"/live", "live-change-0123456789")))
+	var running any
+	h.ui(func() {
+		test.Tap(h.s.startBtn)
+		running = h.s.views[0].relay
+	})
+	h.waitFor("the stream to go live", 30*time.Second, func() bool {
+		d := h.s.views[0].stats.Destinations
+		return len(d) == 1 && d[0].State == "live"
+	})
+	h.ui(func() {
+		h.s.videoMode.SetSelected("transcode (h264)")
+		h.s.resolution.SetSelected("480p")
+		if h.s.views[0].relay != running || !h.s.views[0].streaming {
+			t.Fatal("the stream was restarted to change its output")
+		}
+		if !strings.Contains(h.s.outputMsg.Text, "destinations stay connected") {
+			t.Errorf("message %q does not say what happens", h.s.outputMsg.Text)
+		}
+	})
+	h.waitFor("the new size to reach the stats", 20*time.Second, func() bool {
+		st := h.s.views[0].stats
+		return st.Video.Height == 480 && len(st.Destinations) == 1 && st.Destinations[0].State == "live"
+	})
+	h.ui(func() {
+		st := h.s.views[0].stats
+		if h.s.views[0].relay != running || st.Destinations[0].Reconnects != 0 || st.Input.Reconnects != 0 {
+			t.Errorf("relay replaced or reconnected: destination %d, camera %d reconnects", st.Destinations[0].Reconnects, st.Input.Reconnects)
+		}
+	})
+	if got := h.load().Streams[0].Video; got.Mode != "h264" || got.Size != "x480" {
+		t.Errorf("saved video %+v", got)
 	}
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -99,5 +100,15 @@ func TestResolutionLabels(t *testing.T) {
 		if got := resolutionLabel(size); got != want {
 			t.Errorf("%q: %q, want %q", size, got, want)
 		}
+	}
+}
+
+func TestFileURL(t *testing.T) {
+	u := fileURL("some dir/config #2?.toml")
+	if u.Scheme != "file" || !filepath.IsAbs(u.Path) || !strings.HasSuffix(u.Path, "/some dir/config #2?.toml") {
+		t.Fatalf("fileURL = %+v", u)
+	}
+	if s := u.String(); !strings.HasPrefix(s, "file:///") || !strings.Contains(s, "config%20%232%3F.toml") {
+		t.Errorf("fileURL as text = %q: want an absolute, escaped file URL", s)
 	}
 }

@@ -19,7 +19,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
-	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -166,6 +166,9 @@ func newStudio(a fyne.App, opt Options, do func(func())) (*Studio, error) {
 		s.log.Error("the settings file could not be loaded; nothing is saved until you choose what to do", "path", opt.ConfigPath)
 	case created:
 		s.log.Info("created the settings file with the test pattern", "path", opt.ConfigPath)
+	}
+	if p := settings.PrivacyProblem(opt.ConfigPath); p != "" {
+		s.log.Warn(p)
 	}
 	s.cfg = cfg
 	for range cfg.Streams {
@@ -365,15 +368,21 @@ type loadProblem struct {
 	message           *widget.Label
 }
 
+// fileURL is the file:// URL of path, absolute, with the characters a path
+// may hold (spaces, #, ?) escaped.
+func fileURL(path string) *url.URL {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return &url.URL{Scheme: "file", Path: filepath.ToSlash(path)}
+}
+
 func (s *Studio) showLoadProblem() {
 	lp := &loadProblem{}
 	lp.message = widget.NewLabel(fmt.Sprintf("The settings file could not be loaded:\n\n%v\n\nFile: %s\n\nNothing will be saved until you fix it or start from defaults.", s.broken, s.opt.ConfigPath))
 	lp.message.Wrapping = fyne.TextWrapWord
 	lp.openBtn = widget.NewButton("Open the file", func() {
-		u, err := url.Parse("file://" + s.opt.ConfigPath)
-		if err == nil {
-			err = s.app.OpenURL(u)
-		}
+		err := s.app.OpenURL(fileURL(s.opt.ConfigPath))
 		if err != nil {
 			s.log.Error("cannot open the settings file", "path", s.opt.ConfigPath, "error", err)
 		}
@@ -396,9 +405,16 @@ func (s *Studio) resetBrokenSettings() {
 		return
 	}
 	s.broken = nil
+	// What was typed while nothing could be saved is dropped: the fields
+	// show the defaults that are saved now.
+	s.outputEdit.Stop()
+	s.keyEdit.Stop()
 	if err := s.save(); err != nil {
 		s.showError(err)
 		return
+	}
+	if s.selected >= 0 && s.selected < len(s.cfg.Streams) {
+		s.fillOutput()
 	}
 	if kept != "" {
 		s.log.Info("kept a copy of the old settings file", "copy", kept)
@@ -408,12 +424,6 @@ func (s *Studio) resetBrokenSettings() {
 		s.loadProblem = nil
 	}
 	s.banner.Hide()
-}
-
-// exists reports whether path exists (for tests and messages).
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
 
 // autostart starts the streams marked autostart = true, as `relaystudio

@@ -355,10 +355,19 @@ func TestOutputControlsSave(t *testing.T) {
 func TestBrokenSettingsFile(t *testing.T) {
 	goleakCheck(t)
 	h := &harness{t: t, path: filepath.Join(t.TempDir(), "config.toml"), sig: make(chan struct{})}
-	if err := os.WriteFile(h.path, []byte("version = 1\n[[streams]]\nnmae = 3\n"), 0o600); err != nil {
+	broken := []byte("version = 1\n[[streams]]\nnmae = 3\n")
+	if err := os.WriteFile(h.path, broken, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	h.open()
+	h.ui(func() {
+		// An edit made while the file is broken is not saved over it.
+		h.s.bitrate.SetText("1800k")
+		test.Tap(h.s.applyBtn)
+	})
+	if !bytes.Equal(h.fileBytes(), broken) {
+		t.Fatal("the broken file was changed before the person chose what to do")
+	}
 	h.ui(func() {
 		if h.s.loadProblem == nil || h.s.banner.Hidden {
 			t.Fatal("the load problem is not shown")
@@ -379,8 +388,14 @@ func TestBrokenSettingsFile(t *testing.T) {
 	if len(copies) != 1 {
 		t.Fatalf("copies: %v", copies)
 	}
-	if b, _ := os.ReadFile(copies[0]); !strings.Contains(string(b), "nmae") {
+	if b, _ := os.ReadFile(copies[0]); !bytes.Equal(b, broken) {
 		t.Error("copy differs from the broken file")
+	}
+	if fi, err := os.Stat(h.path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the new settings file: %v, mode %v; want 0600", err, fi.Mode().Perm())
+	}
+	if got := h.load().Streams; len(got) != 1 || got[0].Source != settings.TestPatternSource {
+		t.Errorf("the new settings are not the defaults: %+v", got)
 	}
 }
 
