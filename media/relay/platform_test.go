@@ -205,6 +205,51 @@ func TestCameraAudioBecomesAAC(t *testing.T) {
 	}
 }
 
+// TestAudioModes: silent replaces the camera's AAC with silence, none sends
+// no audio track, and copy of audio RTMP cannot carry (G.711) drops it with
+// a warning that says how to keep it.
+func TestAudioModes(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		camera    media.Codec
+		mode      AudioMode
+		recorded  string // the audio codec nginx recorded; "" = no audio track
+		statCodec string
+		warning   string
+	}{
+		{"silent over camera AAC", media.CodecAAC, AudioSilent, "aac", "aac (silent)", ""},
+		{"none", media.CodecAAC, AudioNone, "", "", ""},
+		{"copy of G.711", media.CodecPCMU, AudioCopy, "", "", "use --audio auto to convert it to AAC"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cam := startCamera(t, smallClip(t, tc.camera), nil)
+			n := ingest.StartNginx(t, ingest.Options{})
+			r := startRelay(t, Config{
+				Input:        cam.URL(),
+				Audio:        AudioConfig{Mode: tc.mode},
+				Destinations: []Destination{{URL: n.URL("live", testKey)}},
+			})
+			rep := streamFor(t, r, n, 3*time.Second)
+			if rep.VideoCodec != "h264" || !near(rep.FPS, 30, 0.5) {
+				t.Errorf("video: %v, want h264 at 30 fps", rep)
+			}
+			if rep.AudioCodec != tc.recorded {
+				t.Errorf("nginx recorded audio %q (%d packets), want %q", rep.AudioCodec, rep.AudioPackets, tc.recorded)
+			}
+			if tc.recorded == "" && rep.AudioPackets != 0 {
+				t.Errorf("%d audio packets, want none", rep.AudioPackets)
+			}
+			s := r.Stats()
+			if s.Audio.Codec != tc.statCodec || s.Audio.Mode != tc.mode {
+				t.Errorf("Stats.Audio = %+v, want mode %q codec %q", s.Audio, tc.mode, tc.statCodec)
+			}
+			if w := strings.Join(s.Warnings, "\n"); !strings.Contains(w, tc.warning) || (tc.warning == "" && w != "") {
+				t.Errorf("warnings %q, want %q", w, tc.warning)
+			}
+		})
+	}
+}
+
 func TestH265CameraReachesNginxAsH264(t *testing.T) {
 	clip := encodeClip(t, fakecam.ClipConfig{Video: media.CodecH265, Width: 640, Height: 360, FPS: 30, GOP: 30,
 		Duration: 4 * time.Second})
@@ -364,8 +409,8 @@ func TestDeadDestinationBesideGoodOne(t *testing.T) {
 	})
 	relayFor(t, r, 5*time.Second)
 	checkFullRate(t, n, testKey)
-	if d := destStats(t, r.Stats(), "dead"); d.BytesSent != 0 {
-		t.Errorf("dead destination: %d bytes sent", d.BytesSent)
+	if d := destStats(t, r.Stats(), "dead"); d.BytesSent != 0 || d.Dropped != 0 || d.NotConnected == 0 {
+		t.Errorf("dead destination: %d bytes sent, %d dropped, %d not connected; want 0, 0 and some", d.BytesSent, d.Dropped, d.NotConnected)
 	}
 }
 

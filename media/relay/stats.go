@@ -103,9 +103,17 @@ type DestinationStats struct {
 	BitrateKbps float64 `json:"bitrate_kbps"`
 	FPS         float64 `json:"fps"`
 	BytesSent   uint64  `json:"bytes_sent"`
-	Dropped     uint64  `json:"dropped"`
-	Reconnects  uint64  `json:"reconnects"`
-	LastError   string  `json:"last_error,omitempty"`
+	// Dropped counts frames lost while connected: DroppedSlow, and frames
+	// skipped until the next keyframe after a drop or a reconnect.
+	Dropped uint64 `json:"dropped"`
+	// DroppedSlow counts frames dropped because the destination did not
+	// keep up (its queue was full).
+	DroppedSlow uint64 `json:"dropped_slow"`
+	// NotConnected counts frames that came while the destination had no
+	// connection (connecting or waiting to retry): not sent, not dropped.
+	NotConnected uint64 `json:"not_connected"`
+	Reconnects   uint64 `json:"reconnects"`
+	LastError    string `json:"last_error,omitempty"`
 }
 
 // rateWindow is how far back rates look.
@@ -198,16 +206,18 @@ func (r *Relay) Stats() Stats {
 	for _, d := range r.dests {
 		ps := d.pub.Stats()
 		ds := DestinationStats{
-			Name:        d.name,
-			Server:      d.server,
-			State:       State(ps.State),
-			Reason:      ps.Reason,
-			BitrateKbps: round2(d.rateBits.get() / 1000),
-			FPS:         round2(d.rateFPS.get()),
-			BytesSent:   ps.BytesSent,
-			Dropped:     ps.DroppedQueueFull + ps.DroppedWaitingKey,
-			Reconnects:  ps.Reconnects,
-			LastError:   ps.LastError,
+			Name:         d.name,
+			Server:       d.server,
+			State:        State(ps.State),
+			Reason:       ps.Reason,
+			BitrateKbps:  round2(d.rateBits.get() / 1000),
+			FPS:          round2(d.rateFPS.get()),
+			BytesSent:    ps.BytesSent,
+			Dropped:      ps.DroppedQueueFull + ps.DroppedWaitingKey,
+			DroppedSlow:  ps.DroppedQueueFull,
+			NotConnected: ps.NotConnected,
+			Reconnects:   ps.Reconnects,
+			LastError:    ps.LastError,
 		}
 		s.Dropped.Destinations += ds.Dropped
 		switch ds.State {

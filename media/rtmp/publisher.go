@@ -74,10 +74,13 @@ type Stats struct {
 	// DroppedQueueFull counts frames dropped because the destination did
 	// not keep up and the queue was full.
 	DroppedQueueFull uint64
-	// DroppedWaitingKey counts frames that could not be sent yet: no
-	// headers, no connection, or video waiting for the next keyframe
-	// after a drop or a (re)connect.
+	// DroppedWaitingKey counts frames that could not be sent yet while
+	// connected: no headers, or video waiting for the next keyframe after a
+	// drop or a (re)connect.
 	DroppedWaitingKey uint64
+	// NotConnected counts frames offered while there was no connection to
+	// send them on (connecting, or waiting to retry).
+	NotConnected uint64
 
 	LastError string // the last failure, for people; kept after recovery
 }
@@ -325,7 +328,11 @@ func (p *Publisher) acceptingLocked() bool {
 	if !p.started || p.closed || p.finished {
 		return false
 	}
-	if !p.accepting || p.headersGen == 0 {
+	if !p.accepting {
+		p.stats.NotConnected++
+		return false
+	}
+	if p.headersGen == 0 {
 		p.stats.DroppedWaitingKey++
 		return false
 	}

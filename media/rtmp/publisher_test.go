@@ -315,6 +315,13 @@ func TestNothingListening(t *testing.T) {
 		log := newLogCapture(t)
 		p := start(t, &Publisher{URL: "rtmp://" + addr + "/live/" + secretKey, Logger: log.logger(), Retry: true})
 		log.wait(t, 10*time.Second, "destination retrying", `reason="retrying in 1s: connection refused"`)
+		// Frames offered meanwhile are not sent, and not counted as drops.
+		p.SetHeaders(testHeaders(t))
+		p.WriteVideo(testBase, true, frame(true, 0, 0, 10))
+		p.WriteAudio(testBase, audioFrame(0))
+		if s := p.Stats(); s.NotConnected != 2 || s.DroppedWaitingKey != 0 || s.DroppedQueueFull != 0 {
+			t.Errorf("while retrying: %d not connected, %d waiting key, %d queue full; want 2, 0, 0", s.NotConnected, s.DroppedWaitingKey, s.DroppedQueueFull)
+		}
 		// The state counts down to the next attempt.
 		log.wait(t, 10*time.Second, "destination retrying", `reason="retrying in 2s: connection refused"`)
 		first := p.Stats().Reason
