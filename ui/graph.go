@@ -109,10 +109,16 @@ func (r *graphRenderer) Refresh() {
 		last = r.g.values[n-1]
 	}
 	r.label.Text = fmt.Sprintf("%s  %.0f kbps", r.g.title, last)
+	// Colours are read again at every refresh: the system may switch
+	// between light and dark while the window is open.
 	r.label.Color = theme.Color(theme.ColorNameForeground)
+	r.bg.StrokeColor = theme.Color(theme.ColorNameSeparator)
+	primary := theme.Color(theme.ColorNamePrimary)
 	r.placeLines()
 	r.label.Refresh()
+	r.bg.Refresh()
 	for _, l := range r.lines {
+		l.StrokeColor = primary
 		l.Refresh()
 	}
 }

@@ -193,14 +193,14 @@ func (s *Studio) buildPreview() fyne.CanvasObject {
 func (s *Studio) buildStats() fyne.CanvasObject {
 	s.healthDot = canvas.NewCircle(colGrey)
 	s.healthLabel = widget.NewLabel("idle")
-	s.healthLabel.Wrapping = fyne.TextWrapWord
+	s.healthLabel.Truncation = fyne.TextTruncateEllipsis
 	s.statsLabel = widget.NewLabel("")
 	s.statsLabel.TextStyle = fyne.TextStyle{Monospace: true}
 	s.cpuLabel = widget.NewLabel("CPU —")
 	s.graphBox = container.NewGridWrap(fyne.NewSize(220, 60))
 	health := container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(16, 16), s.healthDot), nil, s.healthLabel)
 	statsPane := container.NewBorder(health, nil, nil, nil,
-		container.NewScroll(container.NewVBox(s.graphBox, s.statsLabel, s.cpuLabel)))
+		container.NewScroll(container.NewVBox(s.statsLabel, s.cpuLabel, s.graphBox)))
 
 	s.logLabel = widget.NewLabel("")
 	s.logLabel.Selectable = true

@@ -209,6 +209,12 @@ func Run(opt Options) error {
 	defer s.Close()
 	s.win.SetMaster()
 	s.win.ShowAndRun()
+	// Fyne's driver quits the app on Ctrl-C in the terminal and on SIGTERM
+	// (a logout, a service manager); the streams still stop cleanly.
+	if !s.closing {
+		s.closing = true
+		s.log.Info("asked to quit: stopping every stream")
+	}
 	return nil
 }
 
@@ -264,17 +270,23 @@ func (s *Studio) requestQuit() {
 			live++
 		}
 	}
-	quit := func() {
-		s.closing = true
-		s.log.Info("quitting: stopping every stream")
-		s.Close()
-		s.win.Close()
-	}
 	if live == 0 {
-		quit()
+		s.quit("quitting")
 		return
 	}
-	s.ask("Quit Relay Studio?", fmt.Sprintf("%d stream(s) are live. Quitting stops them.", live), "Stop and quit", quit)
+	s.ask("Quit Relay Studio?", fmt.Sprintf("%d stream(s) are live. Quitting stops them.", live), "Stop and quit",
+		func() { s.quit("quitting") })
+}
+
+// quit stops every stream cleanly, then closes the window (and the app).
+func (s *Studio) quit(why string) {
+	if s.closing {
+		return
+	}
+	s.closing = true
+	s.log.Info(why + ": stopping every stream")
+	s.Close()
+	s.win.Close()
 }
 
 // Keyboard shortcuts. Ctrl+N and Ctrl+Q are menu items too: the window

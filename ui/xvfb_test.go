@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -62,8 +63,10 @@ func TestRealWindowUnderXvfb(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() {
-		app.Process.Kill()
-		app.Wait()
+		if app.ProcessState == nil { // not ended by the SIGTERM check
+			app.Process.Kill()
+			app.Wait()
+		}
 		if strings.Contains(out.String(), "Error in Fyne call thread") {
 			t.Errorf("wrong-thread Fyne calls:\n%s", out.String())
 		}
@@ -86,6 +89,47 @@ func TestRealWindowUnderXvfb(t *testing.T) {
 	if shot := os.Getenv("RELAYSTUDIO_UI_SHOT"); shot != "" {
 		data, _ := os.ReadFile(filepath.Join(dir, "b.png"))
 		os.WriteFile(shot, data, 0o644)
+	}
+
+	// Docks match the running window to its launcher by WM_CLASS: the
+	// desktop entry's StartupWMClass must be the window's class.
+	desktop, err := os.ReadFile("../assets/linux/io.github.relaystudio.RelayStudio.desktop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wmClass string
+	for _, line := range strings.Split(string(desktop), "\n") {
+		if v, ok := strings.CutPrefix(line, "StartupWMClass="); ok {
+			wmClass = v
+		}
+	}
+	prop, err := exec.CommandContext(ctx, "xprop", "-display", display, "-name", "Relay Studio", "WM_CLASS").Output()
+	if err != nil {
+		t.Fatalf("xprop: %v", err)
+	}
+	if wmClass == "" || !strings.HasSuffix(strings.TrimSpace(string(prop)), `, "`+wmClass+`"`) {
+		t.Errorf("the window's %s does not end with the desktop entry's StartupWMClass %q", strings.TrimSpace(string(prop)), wmClass)
+	}
+
+	// SIGTERM (a logout, a service manager) stops the streams cleanly and
+	// exits 0, as Quit does.
+	if err := app.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- app.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("after SIGTERM: %v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), "stopping every stream") {
+			t.Errorf("SIGTERM did not stop the streams cleanly:\n%s", out.String())
+		}
+	case <-time.After(10 * time.Second):
+		app.Process.Kill()
+		<-exited
+		t.Errorf("still running 10 s after SIGTERM")
 	}
 }
 
