@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaystudio/relaystudio/media/testpeer/silent"
 	"github.com/yutopp/go-rtmp/handshake"
 )
 
@@ -333,40 +334,9 @@ func TestNothingListening(t *testing.T) {
 	})
 }
 
-// silentServer accepts TCP connections and never answers. It returns the
-// address and a channel that receives each accepted connection.
-func silentServer(t *testing.T) (string, <-chan net.Conn) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	accepted := make(chan net.Conn, 16)
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-			accepted <- c
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String(), accepted
-}
-
 func TestHandshakeTimeout(t *testing.T) {
 	leakCheck(t)
-	addr, _ := silentServer(t)
+	addr, _ := silent.Server(t)
 	p := start(t, &Publisher{URL: "rtmp://" + addr + "/live/" + secretKey, HandshakeTimeout: 300 * time.Millisecond})
 	err := waitEnd(t, p, 10*time.Second)
 	if err == nil || !strings.Contains(err.Error(), "handshake timed out") {
@@ -379,7 +349,7 @@ func TestHandshakeTimeout(t *testing.T) {
 
 func TestCloseMidHandshake(t *testing.T) {
 	leakCheck(t)
-	addr, accepted := silentServer(t)
+	addr, accepted := silent.Server(t)
 	p := start(t, &Publisher{URL: "rtmp://" + addr + "/live/" + secretKey, HandshakeTimeout: time.Minute, Retry: true})
 	select {
 	case <-accepted:
@@ -397,7 +367,7 @@ func TestCloseMidHandshake(t *testing.T) {
 // ClientConn.Connect would block forever; the publisher must report it.
 func TestServerHangsUpAfterHandshake(t *testing.T) {
 	leakCheck(t)
-	addr, accepted := silentServer(t)
+	addr, accepted := silent.Server(t)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {

@@ -4,12 +4,12 @@ import (
 	"errors"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
+	"github.com/relaystudio/relaystudio/media/testpeer/silent"
 )
 
 const secret = "s3cr3t-Pa55"
@@ -113,50 +113,9 @@ func TestConnectionRefused(t *testing.T) {
 	noSecret(t, "the error", err.Error())
 }
 
-// silentServer accepts TCP connections and never answers. accepted
-// receives each connection.
-func silentServer(t *testing.T) (addr string, accepted <-chan net.Conn) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch := make(chan net.Conn, 4)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			select {
-			case ch <- c:
-			default:
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		wg.Wait()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	return l.Addr().String(), ch
-}
-
 func TestConnectTimeout(t *testing.T) {
 	checkLeaks(t)
-	addr, _ := silentServer(t)
+	addr, _ := silent.Server(t)
 	src := startSource(t, &Source{URL: "rtsp://" + addr + "/stream", Sink: newRecSink(),
 		ConnectTimeout: 500 * time.Millisecond, ReadTimeout: time.Minute})
 	begin := time.Now()
@@ -176,7 +135,7 @@ func TestConnectTimeout(t *testing.T) {
 
 func TestCloseWhileConnecting(t *testing.T) {
 	checkLeaks(t)
-	addr, accepted := silentServer(t)
+	addr, accepted := silent.Server(t)
 	src := startSource(t, &Source{URL: "rtsp://" + addr + "/stream", Sink: newRecSink(), ConnectTimeout: time.Minute})
 	select {
 	case <-accepted:

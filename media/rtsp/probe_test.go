@@ -9,6 +9,7 @@ import (
 
 	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
+	"github.com/relaystudio/relaystudio/media/testpeer/silent"
 )
 
 func TestProbe(t *testing.T) {
@@ -79,7 +80,7 @@ func TestProbeErrors(t *testing.T) {
 	}
 
 	// Cancelled by the caller.
-	addr, _ := silentServer(t)
+	addr, _ := silent.Server(t)
 	cctx, ccancel := context.WithCancel(ctx)
 	ccancel()
 	_, err = Probe(cctx, Source{URL: "rtsp://" + addr + "/x"}, 5*time.Second)
