@@ -37,7 +37,7 @@ func (s *Studio) buildControls() fyne.CanvasObject {
 	s.keyint = widget.NewEntry()
 	s.audioMode = widget.NewSelect([]string{settings.AudioAuto, settings.AudioCopy, settings.AudioAAC, settings.AudioSilent, settings.AudioNone}, func(string) { s.applyOutput() })
 	s.audioBitrate = widget.NewEntry()
-	// Typed values are saved (and a live stream restarted) once typing
+	// Typed values are saved (and applied to a live stream) once typing
 	// pauses, or at once on Enter.
 	for _, e := range []*widget.Entry{s.customSize, s.fps, s.bitrate, s.keyint, s.audioBitrate} {
 		e.OnChanged = func(string) {
@@ -45,7 +45,7 @@ func (s *Studio) buildControls() fyne.CanvasObject {
 				s.outputEdit.Call(s.applyOutput)
 			}
 		}
-		e.OnSubmitted = func(string) { s.outputEdit.Flush(); s.applyOutput() }
+		e.OnSubmitted = func(string) { s.outputEdit.Stop(); s.applyOutput() }
 	}
 	s.applyBtn = widget.NewButton("Apply", func() { s.applyOutput() })
 	s.outputMsg = widget.NewLabel("")

@@ -263,7 +263,6 @@ func (s *Studio) requestQuit() {
 		return
 	}
 	s.outputEdit.Flush() // what was typed is saved, not lost
-	s.keyEdit.Stop()     // no restart of streams that are about to stop
 	live := 0
 	for _, v := range s.views {
 		if v.streaming {
@@ -271,21 +270,20 @@ func (s *Studio) requestQuit() {
 		}
 	}
 	if live == 0 {
-		s.quit("quitting")
+		s.quit()
 		return
 	}
-	s.ask("Quit Relay Studio?", fmt.Sprintf("%d stream(s) are live. Quitting stops them.", live), "Stop and quit",
-		func() { s.quit("quitting") })
+	s.ask("Quit Relay Studio?", fmt.Sprintf("%d stream(s) are live. Quitting stops them.", live), "Stop and quit", s.quit)
 }
 
 // quit stops every stream cleanly, then closes the window (and the app).
-func (s *Studio) quit(why string) {
+func (s *Studio) quit() {
 	if s.closing {
 		return
 	}
 	s.closing = true
-	s.log.Info(why + ": stopping every stream")
-	s.Close()
+	s.log.Info("quitting: stopping every stream")
+	s.Close() // drops pending typing too: no restart of streams that stop
 	s.win.Close()
 }
 
