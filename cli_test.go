@@ -105,6 +105,29 @@ func TestProbeFailsCleanly(t *testing.T) {
 	}
 }
 
+// TestRelayFailsCleanlyOnAWrongCamera: relay with a wrong password or path
+// stops at the first connection with exit 1 and a last line that names the
+// problem, without the password or the stream key.
+func TestRelayFailsCleanlyOnAWrongCamera(t *testing.T) {
+	cam := startCamera(t, func(c *fakecam.Camera) { c.User, c.Pass = "admin", "right" })
+	wrong := strings.Replace(cam.URL(), "admin:right@", "admin:hunter2@", 1)
+	missing := strings.Replace(cam.URL(), "/stream", "/nope", 1)
+	for _, c := range []struct{ url, want string }{
+		{wrong, "wrong user or password"},
+		{missing, "404"},
+	} {
+		code, stdout, stderr := runCLI("relay", "--input", c.url, "--output", "rtmp://127.0.0.1:1/live/"+secretKey, "--stats", "0")
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		last := lines[len(lines)-1]
+		if code != exitFailure || !strings.Contains(last, c.want) {
+			t.Errorf("%s: exit %d, last line %q; want %d and a line naming it\n%s", c.want, code, last, exitFailure, stderr)
+		}
+		if strings.Contains(stderr+stdout, "hunter2") || strings.Contains(stderr+stdout, secretKey) {
+			t.Errorf("a secret leaked:\n%s", stderr)
+		}
+	}
+}
+
 // TestRelayBinary runs the real binary like a person would: a camera to a
 // local nginx with stats, stopped by SIGTERM.
 func TestRelayBinary(t *testing.T) {
