@@ -22,6 +22,7 @@ type destRow struct {
 	key     *widget.Entry // a password entry: masked, with a reveal toggle
 	state   *widget.Label
 	lastErr *widget.Label
+	edit    *widget.Button // opens the destination dialog on it
 	remove  *widget.Button
 }
 
@@ -62,7 +63,7 @@ func (s *Studio) buildControls() fyne.CanvasObject {
 	)
 
 	s.destBox = container.NewVBox()
-	s.addDestBtn = widget.NewButtonWithIcon("Add destination", theme.ContentAddIcon(), func() { s.showDestForm() })
+	s.addDestBtn = widget.NewButtonWithIcon("Add destination", theme.ContentAddIcon(), func() { s.showDestForm(-1) })
 
 	s.startBtn = widget.NewButtonWithIcon("Start streaming", theme.MediaPlayIcon(), func() { s.toggleSelected() })
 	s.startBtn.Importance = widget.HighImportance
@@ -219,7 +220,7 @@ func (s *Studio) rebuildDestinations() {
 		server := widget.NewLabel(media.RTMPServer(d.URL))
 		server.Truncation = fyne.TextTruncateEllipsis
 		card := container.NewVBox(
-			container.NewBorder(nil, nil, row.enabled, row.remove, title),
+			container.NewBorder(nil, nil, row.enabled, container.NewHBox(row.edit, row.remove), title),
 			server,
 			row.key,
 			container.NewHBox(widget.NewLabel("State:"), row.state),
@@ -270,6 +271,7 @@ func (s *Studio) newDestRow(j int, d settings.Destination) *destRow {
 	row.lastErr = widget.NewLabel("")
 	row.lastErr.Wrapping = fyne.TextWrapWord
 	row.lastErr.Importance = widget.DangerImportance
+	row.edit = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), func() { s.showDestForm(j) })
 	row.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() {
 		s.ask("Remove destination?", fmt.Sprintf("Remove %q from %q? Its stream key is forgotten.", d.Name, s.cfg.Streams[i].Name), "Remove", func() {
 			if s.commitOrShow(func(c *settings.Config) {

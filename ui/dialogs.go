@@ -320,7 +320,7 @@ func (s *Studio) removeStream(i int) {
 	})
 }
 
-// destForm is the add-destination dialog.
+// destForm is the add- or edit-destination dialog.
 type destForm struct {
 	dlg            *dialogHandle
 	platform       *widget.Select
@@ -329,10 +329,15 @@ type destForm struct {
 	errLabel       *widget.Label
 }
 
-func (s *Studio) showDestForm() {
+// showDestForm opens the destination dialog of the selected stream: a new
+// destination for j < 0, else destination j to edit (name, server, key;
+// whether it is enabled stays as it is).
+func (s *Studio) showDestForm(j int) {
 	if s.selected < 0 || s.selected >= len(s.views) || s.destForm != nil {
 		return
 	}
+	i := s.selected
+	editing := j >= 0 && j < len(s.cfg.Streams[i].Destinations)
 	f := &destForm{}
 	f.name = widget.NewEntry()
 	f.url = widget.NewEntry()
@@ -351,21 +356,42 @@ func (s *Studio) showDestForm() {
 			f.name.SetText("My server")
 		}
 	})
-	f.platform.SetSelected(Platforms[0].Name)
-	i := s.selected
+	title, verb := "Add destination", "Add"
+	if editing {
+		title, verb = "Edit destination", "Save"
+		d := s.cfg.Streams[i].Destinations[j]
+		f.platform.SetSelected(platformOf(d.URL).Name)
+		f.name.SetText(d.Name) // after the platform, which fills in its own
+		f.url.SetText(d.URL)
+		f.key.SetText(d.Key)
+	} else {
+		f.platform.SetSelected(Platforms[0].Name)
+	}
 	done := func() {
 		f.dlg.Hide()
 		s.destForm = nil
 	}
 	f.cancel = widget.NewButton("Cancel", done)
-	f.save = widget.NewButton("Add", func() {
+	f.save = widget.NewButton(verb, func() {
 		d := settings.NewDestination(strings.TrimSpace(f.name.Text), strings.TrimSpace(f.url.Text), strings.TrimSpace(f.key.Text))
-		if err := s.commit(func(c *settings.Config) { c.Streams[i].Destinations = append(c.Streams[i].Destinations, d) }); err != nil {
+		err := s.commit(func(c *settings.Config) {
+			if editing {
+				d.Enabled = c.Streams[i].Destinations[j].Enabled
+				c.Streams[i].Destinations[j] = d
+			} else {
+				c.Streams[i].Destinations = append(c.Streams[i].Destinations, d)
+			}
+		})
+		if err != nil {
 			f.errLabel.SetText(err.Error())
 			return
 		}
 		done()
-		s.log.Info("destination added", "stream", s.cfg.Streams[i].Name, "destination", d.Name, "server", media.RTMPServer(d.URL))
+		what := "destination added"
+		if editing {
+			what = "destination changed"
+		}
+		s.log.Info(what, "stream", s.cfg.Streams[i].Name, "destination", d.Name, "server", media.RTMPServer(d.URL))
 		if i == s.selected {
 			s.rebuildDestinations()
 		}
@@ -378,6 +404,6 @@ func (s *Studio) showDestForm() {
 		widget.NewFormItem("Server URL", f.url),
 		widget.NewFormItem("Stream key", f.key),
 	)
-	f.dlg = s.showCustom("Add destination", container.NewBorder(form, container.NewHBox(f.cancel, f.save), nil, nil, f.errLabel), fyne.NewSize(560, 340))
+	f.dlg = s.showCustom(title, container.NewBorder(form, container.NewHBox(f.cancel, f.save), nil, nil, f.errLabel), fyne.NewSize(560, 340))
 	s.destForm = f
 }

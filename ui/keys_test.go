@@ -256,3 +256,35 @@ func TestSelectingAnotherCameraSwitchesThePreview(t *testing.T) {
 	})
 	t.Logf("the preview switched in %v", time.Since(start).Round(time.Millisecond))
 }
+
+// TestEditDestination: a destination's dialog opens on what it holds, and
+// saving a corrected server URL keeps its key and its switch.
+func TestEditDestination(t *testing.T) {
+	d := settings.NewDestination("Facebook", "rtmps://live-api-s.facebook.com:443/rtmp", "fb-key-0123456789")
+	d.Enabled = false
+	h := newHarness(t, testConfig(d))
+	h.ui(func() {
+		test.Tap(h.s.destRows[0].edit)
+		f := h.s.destForm
+		if f == nil {
+			t.Fatal("no dialog")
+		}
+		if f.platform.Selected != "Facebook" || f.name.Text != "Facebook" || f.url.Text != d.URL || f.key.Text != d.Key || !f.key.Password {
+			t.Fatalf("dialog shows %q %q %q (masked %v)", f.platform.Selected, f.name.Text, f.url.Text, f.key.Password)
+		}
+		f.platform.SetSelected("Custom RTMP/RTMPS")
+		f.name.SetText("Backup server")
+		f.url.SetText("rtmp://127.0.0.1:1935/live")
+		test.Tap(f.save)
+		if h.s.destForm != nil {
+			t.Fatalf("dialog still open: %s", f.errLabel.Text)
+		}
+		if len(h.s.destRows) != 1 || h.s.destRows[0].name != "Backup server" {
+			t.Errorf("rows after the edit: %d", len(h.s.destRows))
+		}
+	})
+	got := h.load().Streams[0].Destinations
+	if len(got) != 1 || got[0].Name != "Backup server" || got[0].URL != "rtmp://127.0.0.1:1935/live" || got[0].Key != d.Key || got[0].Enabled {
+		t.Fatalf("saved %+v, want the new name and URL with the old key, still disabled", got)
+	}
+}

@@ -123,7 +123,9 @@ func (s *Studio) buildCameras() fyne.CanvasObject {
 			state.TextSize = theme.CaptionTextSize()
 			name := widget.NewLabel("camera")
 			name.Truncation = fyne.TextTruncateEllipsis
-			return container.NewBorder(nil, nil, container.NewStack(bg, thumb),
+			// Until a camera has shown a picture, a camera icon stands in.
+			icon := widget.NewIcon(theme.MediaVideoIcon())
+			return container.NewBorder(nil, nil, container.NewStack(bg, icon, thumb),
 				nil, container.NewVBox(name, container.NewHBox(container.NewGridWrap(fyne.NewSize(10, 10), dot), state)))
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
@@ -131,7 +133,8 @@ func (s *Studio) buildCameras() fyne.CanvasObject {
 				return
 			}
 			b := o.(*fyne.Container)
-			thumb := b.Objects[1].(*fyne.Container).Objects[1].(*canvas.Image)
+			pic := b.Objects[1].(*fyne.Container)
+			icon, thumb := pic.Objects[1].(*widget.Icon), pic.Objects[2].(*canvas.Image)
 			info := b.Objects[0].(*fyne.Container)
 			name := info.Objects[0].(*widget.Label)
 			row := info.Objects[1].(*fyne.Container)
@@ -147,6 +150,11 @@ func (s *Studio) buildCameras() fyne.CanvasObject {
 			if thumb.Image != v.thumb {
 				thumb.Image = v.thumb
 				thumb.Refresh()
+			}
+			if v.thumb == nil {
+				icon.Show()
+			} else {
+				icon.Hide()
 			}
 		})
 	s.cameraList.OnSelected = func(id widget.ListItemID) {

@@ -64,3 +64,13 @@ func resolutionLabel(size string) string {
 	}
 	return "Custom"
 }
+
+// platformOf is the preset whose server URL is u, or Custom.
+func platformOf(u string) Platform {
+	for _, p := range Platforms {
+		if p.URL != "" && strings.TrimRight(p.URL, "/") == strings.TrimRight(strings.TrimSpace(u), "/") {
+			return p
+		}
+	}
+	return Platforms[len(Platforms)-1]
+}
