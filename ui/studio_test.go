@@ -411,13 +411,25 @@ func TestQuitAsksWhenLive(t *testing.T) {
 	h := newHarness(t, testConfig(settings.NewDestination("Local", "rtmp://"+ng.Addr()+"/live", "key-0123456789abcdef")))
 	h.ui(func() {
 		test.Tap(h.s.startBtn)
-		h.s.requestQuit()
-		if h.s.confirm == nil || h.s.confirm.yes == nil {
+		// Ctrl+Q with the cursor in a field: the menu takes it first.
+		h.s.win.Canvas().Focus(h.s.bitrate)
+		if !menuShortcut(h.s.menu, shortcutQuit) || h.s.confirm == nil || h.s.confirm.yes == nil {
 			t.Fatal("quitting while live did not ask")
 		}
 		test.Tap(h.s.confirm.no)
 		if !h.s.views[0].streaming {
 			t.Fatal("cancel stopped the stream")
+		}
+		h.s.requestQuit()
+		test.Tap(h.s.confirm.yes)
+		if h.s.views[0].streaming || h.s.views[0].relay != nil {
+			t.Error("Stop and quit left the stream running")
+		}
+	})
+	h.ui(func() {
+		lines, _ := h.s.logs.Lines()
+		if !strings.Contains(strings.Join(lines, "\n"), "quitting: stopping every stream") {
+			t.Errorf("the log does not say the streams were stopped:\n%s", strings.Join(lines, "\n"))
 		}
 	})
 }
