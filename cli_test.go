@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -187,6 +188,69 @@ func TestRelayBinary(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), secretKey) {
 		t.Errorf("the stream key is in the logs:\n%s", stderr.String())
+	}
+}
+
+// TestRelayBinaryRTMPSTrustsSSLCertFile: the binary verifies an RTMPS
+// ingest against the system's trust store, which SSL_CERT_FILE replaces: a
+// certificate signed by a CA in that file is accepted; without it, refused
+// with a message that names the certificate, and exit 1 never comes (it
+// retries), so the test stops it.
+func TestRelayBinaryRTMPSTrustsSSLCertFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	cam := startCamera(t, nil)
+	n := ingest.StartNginx(t, ingest.Options{})
+	leaf, _ := ingest.TestCertificates(t)
+	tlsAddr := n.StartTLSProxy(t, leaf)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Certificate[1]}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(key string, env ...string) (relay.Stats, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, "relay", "--input", cam.URL(), "--output", "rtmps://"+tlsAddr+"/live/"+key, "--stats", "500ms")
+		cmd.Env = append(os.Environ(), env...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var last relay.Stats
+		lines := bufio.NewScanner(stdout)
+		for lines.Scan() {
+			if err := json.Unmarshal(lines.Bytes(), &last); err != nil {
+				t.Fatalf("stats line is not JSON: %v", err)
+			}
+			if len(last.Destinations) == 1 && (last.Destinations[0].State == relay.StateRefused ||
+				last.Destinations[0].State == relay.StateLive && last.Destinations[0].BytesSent > 100_000) {
+				break
+			}
+		}
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		for lines.Scan() {
+		}
+		_ = cmd.Wait()
+		return last, stderr.String()
+	}
+
+	s, logs := run("tls-trusted-5e6f", "SSL_CERT_FILE="+caFile)
+	if d := s.Destinations; len(d) != 1 || d[0].State != relay.StateLive {
+		t.Errorf("with SSL_CERT_FILE: %+v\n%s", d, logs)
+	}
+	if err := n.WaitRecording(t.Context(), "live", "tls-trusted-5e6f", 50_000); err != nil {
+		t.Error(err)
+	}
+	s, logs = run("tls-untrusted-7a8b", "SSL_CERT_FILE="+filepath.Join(t.TempDir(), "none.pem"))
+	if d := s.Destinations; len(d) != 1 || d[0].State != relay.StateRefused || !strings.Contains(d[0].Reason, "certificate") {
+		t.Errorf("without the CA: %+v, want refused naming the certificate\n%s", d, logs)
 	}
 }
 

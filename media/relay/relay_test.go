@@ -220,8 +220,37 @@ func TestTranscode1080pTo720p(t *testing.T) {
 			break
 		}
 	}
-	if rep.AudioCodec != "aac" || rep.AudioPackets == 0 {
-		t.Errorf("audio = %q, %d packets; want aac", rep.AudioCodec, rep.AudioPackets)
+	if rep.AudioCodec != "aac" || rep.SampleRate != 48000 || rep.Channels != 2 || rep.AudioPackets == 0 {
+		t.Errorf("audio = %q %d Hz %d ch, %d packets; want the camera's aac 48000 Hz stereo", rep.AudioCodec, rep.SampleRate, rep.Channels, rep.AudioPackets)
+	}
+}
+
+// TestTranscodeChangesFrameRate: a 30 fps camera sent at 15 fps, with the
+// keyframe interval still exact in seconds and the width derived from the
+// height (aspect kept).
+func TestTranscodeChangesFrameRate(t *testing.T) {
+	cam := startCamera(t, recordClip(t, 640, 360, true), nil)
+	n := ingest.StartNginx(t, ingest.Options{})
+	r := startRelay(t, Config{
+		Input: cam.URL(), RTSPTransport: "tcp",
+		Video: VideoConfig{
+			Mode: VideoH264, Size: media.Size{Height: 180}, FPS: 15,
+			Bitrate: 500_000, Preset: "ultrafast", KeyframeInterval: 2 * time.Second,
+		},
+		Destinations: []Destination{{Name: "nginx", URL: n.URL("live", testKey)}},
+	})
+	rep := streamFor(t, r, n, 6*time.Second)
+	if rep.Width != 320 || rep.Height != 180 || !near(rep.FPS, 15, 0.3) {
+		t.Errorf("video = %dx%d at %.2f fps, want 320x180 at 15", rep.Width, rep.Height, rep.FPS)
+	}
+	if br := float64(rep.VideoBitrate); br < 400_000 || br > 600_000 {
+		t.Errorf("video bitrate = %.0f kb/s, want 500 ±20%%", br/1000)
+	}
+	for _, ki := range rep.KeyframeIntervals {
+		if !near(ki.Seconds(), 2, 0.1) {
+			t.Errorf("keyframe interval %v, want 2s (all: %v)", ki, rep.KeyframeIntervals)
+			break
+		}
 	}
 }
 

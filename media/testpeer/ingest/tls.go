@@ -125,7 +125,8 @@ func (p *tlsProxy) close() {
 // TestCertificates makes a throw-away certificate authority and a server
 // certificate it signed for 127.0.0.1, ::1 and localhost, valid for a day.
 // Serve leaf (with StartTLSProxy) and trust pool on the client side; a
-// client using the system roots instead must reject it.
+// client using the system roots instead must reject it. The CA's own
+// certificate is the last of leaf.Certificate.
 func TestCertificates(tb testing.TB) (leaf tls.Certificate, pool *x509.CertPool) {
 	tb.Helper()
 	fail := func(err error) {
@@ -178,5 +179,7 @@ func TestCertificates(tb testing.TB) (leaf tls.Certificate, pool *x509.CertPool)
 	}
 	pool = x509.NewCertPool()
 	pool.AddCert(caCert)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leafCert}, pool
+	// The chain ends with the CA, as servers often send it: a test can write
+	// leaf.Certificate[1] to a PEM file for SSL_CERT_FILE.
+	return tls.Certificate{Certificate: [][]byte{der, caDER}, PrivateKey: key, Leaf: leafCert}, pool
 }
