@@ -25,16 +25,19 @@ func noSecret(t *testing.T, what, s string) {
 func TestAuth(t *testing.T) {
 	cl := clip(t, fakecam.ClipConfig{})
 
-	t.Run("right password", func(t *testing.T) {
-		checkLeaks(t)
-		cam := startCamera(t, cl, &fakecam.Camera{User: "admin", Pass: secret})
-		var logs logBuffer
-		sink := newRecSink()
-		src := startSource(t, &Source{URL: cam.URL(), Transport: "tcp", Sink: sink, Logger: newLogger(&logs)})
-		sink.waitFor(t, src, 15*time.Second, "a video unit", atLeast(1, 0))
-		closePromptly(t, src)
-		noSecret(t, "the log", logs.String())
-	})
+	// Cameras offer Basic, Digest or both: each must work.
+	for name, scheme := range map[string]string{"basic": "basic", "digest": "digest", "both offered": ""} {
+		t.Run("right password, "+name, func(t *testing.T) {
+			checkLeaks(t)
+			cam := startCamera(t, cl, &fakecam.Camera{User: "admin", Pass: secret, Auth: scheme})
+			var logs logBuffer
+			sink := newRecSink()
+			src := startSource(t, &Source{URL: cam.URL(), Transport: "tcp", Sink: sink, Logger: newLogger(&logs)})
+			sink.waitFor(t, src, 15*time.Second, "a video unit", atLeast(1, 0))
+			closePromptly(t, src)
+			noSecret(t, "the log", logs.String())
+		})
+	}
 
 	t.Run("wrong password", func(t *testing.T) {
 		checkLeaks(t)

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/bluenviron/gortsplib/v4"
+	"github.com/bluenviron/gortsplib/v4/pkg/auth"
 	"github.com/bluenviron/gortsplib/v4/pkg/base"
 	"github.com/bluenviron/gortsplib/v4/pkg/description"
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
@@ -52,6 +53,9 @@ type Camera struct {
 	// User and Pass, when User is set, are required (Basic or Digest);
 	// other requests get 401.
 	User, Pass string
+	// Auth is the one authentication scheme offered: "basic" or "digest".
+	// Empty offers both, as most cameras do.
+	Auth string
 	// ParamsInSDP puts the parameter sets in the SDP (sprop-parameter-sets).
 	// When false they are only in-band: the camera puts them in front of
 	// every keyframe that lacks them.
@@ -144,10 +148,21 @@ func (c *Camera) startLocked(addr string) error {
 	}
 	h := &handler{cam: c, log: log}
 	var bound net.Addr
+	var methods []auth.VerifyMethod
+	switch c.Auth {
+	case "":
+	case "basic":
+		methods = []auth.VerifyMethod{auth.VerifyMethodBasic}
+	case "digest":
+		methods = []auth.VerifyMethod{auth.VerifyMethodDigestMD5}
+	default:
+		return fmt.Errorf("fakecam: Auth %q: want basic, digest or empty", c.Auth)
+	}
 	s := &gortsplib.Server{
 		Handler:     h,
 		RTSPAddress: addr,
 		TLSConfig:   c.TLSConfig,
+		AuthMethods: methods,
 		// gortsplib has no accessor for the bound address: capture it.
 		Listen: func(network, address string) (net.Listener, error) {
 			l, err := net.Listen(network, address)
