@@ -163,15 +163,22 @@ func TestCameraAudioBecomesAAC(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		audio     media.Codec
+		latm      bool   // AAC sent as MP4A-LATM (RFC 6416)
 		statCodec string // Stats.Audio.Codec
 	}{
-		{"no audio", media.CodecUnknown, "aac (silent)"},
-		{"opus", media.CodecOpus, "aac"},
-		{"g711 µ-law", media.CodecPCMU, "aac"},
-		{"g711 a-law", media.CodecPCMA, "aac"},
+		{"no audio", media.CodecUnknown, false, "aac (silent)"},
+		{"opus", media.CodecOpus, false, "aac"},
+		{"g711 µ-law", media.CodecPCMU, false, "aac"},
+		{"g711 a-law", media.CodecPCMA, false, "aac"},
+		{"aac as mp4a-latm", media.CodecAAC, true, "aac"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cam := startCamera(t, smallClip(t, tc.audio), nil)
+			clip := smallClip(t, tc.audio)
+			if tc.latm { // copied as it is: the camera's AAC must be what platforms want
+				clip = encodeClip(t, fakecam.ClipConfig{Width: 320, Height: 240, FPS: 30, GOP: 30, Duration: 4 * time.Second,
+					Audio: media.CodecAAC, SampleRate: 48000, Channels: 2})
+			}
+			cam := startCamera(t, clip, func(c *fakecam.Camera) { c.AACLATM = tc.latm })
 			n := ingest.StartNginx(t, ingest.Options{})
 			r := startRelay(t, Config{
 				Input:        cam.URL(),
