@@ -494,4 +494,21 @@ key = %q
 		t.Errorf("after import: %d streams, autostart %v, key kept %v, password kept %v", len(cfg.Streams),
 			cfg.Streams[0].Autostart, cfg.Streams[0].Destinations[0].Key == secretKey, strings.Contains(cfg.Streams[0].Source, "door-pass-1"))
 	}
+
+	// On a new computer there is no settings file yet: the import becomes
+	// it, private, with the imported streams only (no test pattern added).
+	fresh := filepath.Join(dir, "new", "relaystudio", "config.toml")
+	if code, _, stderr := runCLI("config", "import", theirs, "--config", fresh); code != 0 {
+		t.Fatalf("import into a new file: %d %s", code, stderr)
+	}
+	got, err := settings.Load(fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Streams) != 2 || got.Streams[0].Name != "Door" || got.Streams[1].Name != "Yard" {
+		t.Errorf("new file holds %+v, want Door and Yard", got.Streams)
+	}
+	if fi, err := os.Stat(fresh); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("new file: %v, mode %v; want 0600", err, fi.Mode().Perm())
+	}
 }

@@ -574,11 +574,16 @@ func cmdConfig(args []string, stdout, stderr io.Writer) error {
 		}
 		return cfg.Export(stdout)
 	default: // import
-		cfg, err := settings.Load(*path)
+		other, err := settings.Load(pos[1])
 		if err != nil {
 			return err
 		}
-		other, err := settings.Load(pos[1])
+		cfg, err := settings.Load(*path)
+		if errors.Is(err, os.ErrNotExist) {
+			// A new computer: the imported streams are the whole setup.
+			cfg, err = settings.Default(), nil
+			cfg.Streams = nil
+		}
 		if err != nil {
 			return err
 		}

@@ -403,8 +403,10 @@ func (ss *session) runSession(ctx context.Context) error {
 		ss.log.Info("camera playing", "transport", ss.currentTransport())
 		err = c.Wait()
 	}
+	// Debug: the error is returned, and whoever runs the source reports it
+	// once in its own words (the relay: "camera lost: retrying in 2s").
 	if f := ss.failed(); f != nil {
-		ss.log.Warn("camera session ended", "err", f)
+		ss.log.Debug("camera session ended", "err", f)
 		return f
 	}
 	if ctx.Err() != nil {
@@ -412,7 +414,7 @@ func (ss *session) runSession(ctx context.Context) error {
 		return nil
 	}
 	err = classify(ss.url, err)
-	ss.log.Warn("camera session ended", "err", err)
+	ss.log.Debug("camera session ended", "err", err)
 	return err
 }
 
