@@ -139,10 +139,53 @@ func TestRelayBinary(t *testing.T) {
 	cam := startCamera(t, nil)
 	n := ingest.StartNginx(t, ingest.Options{})
 
+	live := 0
+	r := runRelayBinary(t, bin, nil, func(line string, s relay.Stats) bool {
+		if strings.Contains(line, secretKey) {
+			t.Fatalf("the stream key is in the stats: %s", line)
+		}
+		if s.State == relay.StateLive && s.Video.Frames > 0 {
+			live++
+		}
+		return live >= 3
+	}, "relay", "--input", cam.URL(), "--output", n.URL("live", secretKey),
+		"--video", "h264", "--size", "x240", "--bitrate", "600k", "--stats", "500ms")
+	if !r.reached {
+		t.Fatalf("never live; last stats %+v\nstderr:\n%s", r.last, r.stderr)
+	}
+	last := r.last
+	if last.Video.Width != 426 || last.Video.Height != 240 || last.Destinations[0].State != relay.StateLive {
+		t.Errorf("stats: %+v", last)
+	}
+	if r.exitErr != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", r.exitErr, r.stderr)
+	}
+	if r.stopping > 3*time.Second {
+		t.Errorf("stopping took %v", r.stopping)
+	}
+	if strings.Contains(r.stderr, secretKey) {
+		t.Errorf("the stream key is in the logs:\n%s", r.stderr)
+	}
+}
+
+// binaryRun is what runRelayBinary saw of one run of the binary.
+type binaryRun struct {
+	last     relay.Stats   // the last stats line read
+	reached  bool          // until returned true
+	stderr   string        // the logs
+	exitErr  error         // how it exited after SIGTERM
+	stopping time.Duration // from SIGTERM to exit
+}
+
+// runRelayBinary runs bin with args (and env added to the environment),
+// reads its JSON stats lines until until says so or the output ends, then
+// stops it with SIGTERM as a person would, and reports what it saw.
+func runRelayBinary(t *testing.T, bin string, env []string, until func(line string, s relay.Stats) bool, args ...string) binaryRun {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "relay", "--input", cam.URL(), "--output", n.URL("live", secretKey),
-		"--video", "h264", "--size", "x240", "--bitrate", "600k", "--stats", "500ms")
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -152,43 +195,26 @@ func TestRelayBinary(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	var r binaryRun
 	lines := bufio.NewScanner(stdout)
-	var live int
-	var last relay.Stats
-	for live < 3 && lines.Scan() {
-		if err := json.Unmarshal(lines.Bytes(), &last); err != nil {
+	for !r.reached && lines.Scan() {
+		if err := json.Unmarshal(lines.Bytes(), &r.last); err != nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
 			t.Fatalf("stats line is not JSON: %v: %s", err, lines.Text())
 		}
-		if strings.Contains(lines.Text(), secretKey) {
-			t.Fatalf("the stream key is in the stats: %s", lines.Text())
-		}
-		if last.State == relay.StateLive && last.Video.Frames > 0 {
-			live++
-		}
+		r.reached = until(lines.Text(), r.last)
 	}
-	if live < 3 {
-		t.Fatalf("never live; last stats %+v\nstderr:\n%s", last, stderr.String())
-	}
-	if last.Video.Width != 426 || last.Video.Height != 240 || last.Destinations[0].State != relay.StateLive {
-		t.Errorf("stats: %+v", last)
-	}
-
 	start := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	for lines.Scan() {
 	}
-	err = cmd.Wait()
-	if err != nil {
-		t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
-	}
-	if d := time.Since(start); d > 3*time.Second {
-		t.Errorf("stopping took %v", d)
-	}
-	if strings.Contains(stderr.String(), secretKey) {
-		t.Errorf("the stream key is in the logs:\n%s", stderr.String())
-	}
+	r.exitErr = cmd.Wait()
+	r.stopping = time.Since(start)
+	r.stderr = stderr.String()
+	return r
 }
 
 // TestRelayBinaryRTMPSTrustsSSLCertFile: the binary verifies an RTMPS
@@ -210,35 +236,11 @@ func TestRelayBinaryRTMPSTrustsSSLCertFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(key string, env ...string) (relay.Stats, string) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, bin, "relay", "--input", cam.URL(), "--output", "rtmps://"+tlsAddr+"/live/"+key, "--stats", "500ms")
-		cmd.Env = append(os.Environ(), env...)
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var last relay.Stats
-		lines := bufio.NewScanner(stdout)
-		for lines.Scan() {
-			if err := json.Unmarshal(lines.Bytes(), &last); err != nil {
-				t.Fatalf("stats line is not JSON: %v", err)
-			}
-			if len(last.Destinations) == 1 && (last.Destinations[0].State == relay.StateRefused ||
-				last.Destinations[0].State == relay.StateLive && last.Destinations[0].BytesSent > 100_000) {
-				break
-			}
-		}
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		for lines.Scan() {
-		}
-		_ = cmd.Wait()
-		return last, stderr.String()
+		r := runRelayBinary(t, bin, env, func(_ string, s relay.Stats) bool {
+			return len(s.Destinations) == 1 && (s.Destinations[0].State == relay.StateRefused ||
+				s.Destinations[0].State == relay.StateLive && s.Destinations[0].BytesSent > 100_000)
+		}, "relay", "--input", cam.URL(), "--output", "rtmps://"+tlsAddr+"/live/"+key, "--stats", "500ms")
+		return r.last, r.stderr
 	}
 
 	s, logs := run("tls-trusted-5e6f", "SSL_CERT_FILE="+caFile)

@@ -237,19 +237,22 @@ func (p *pipeline) setOutput(ch outputChange) error {
 // with a warning: platforms want an audio track, and the video must go on.
 func (p *pipeline) setupAudio(rd *rendition) error {
 	err := p.chooseAudio(rd)
-	if err == nil {
-		return nil
+	if err == nil || errors.Is(err, errNoSilence) {
+		return err // silence itself failed: nothing to fall back on
 	}
 	p.r.addWarning(fmt.Sprintf("%v: sending silence instead", err))
 	return p.silentAudio(rd)
 }
+
+// errNoSilence marks the failure of the silent track, the last resort.
+var errNoSilence = errors.New("cannot make a silent audio track")
 
 // silentAudio gives the rendition a generated silent AAC track.
 func (p *pipeline) silentAudio(rd *rendition) error {
 	rd.audioCopy, rd.audioTrack, rd.audioHeader = false, nil, nil
 	gen, err := codec.NewSilence(rd.audio.Bitrate)
 	if err != nil {
-		return fmt.Errorf("cannot make a silent audio track: %w", err)
+		return fmt.Errorf("%w: %w", errNoSilence, err)
 	}
 	rd.silence = gen
 	out := gen.Track()

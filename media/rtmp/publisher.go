@@ -356,7 +356,7 @@ func (p *Publisher) Stats() Stats {
 	s := p.stats
 	if !p.retryAt.IsZero() && (s.State == StateRetrying || s.State == StateRefused) {
 		left := max(time.Until(p.retryAt), 0)
-		s.Reason = fmt.Sprintf("retrying in %ds: %s", int(math.Ceil(left.Seconds())), p.retryWhy)
+		s.Reason = retryReason(left, math.Ceil, p.retryWhy)
 	}
 	p.mu.Unlock()
 	if s.State == "" {
@@ -453,7 +453,7 @@ func (p *Publisher) loop() error {
 		} else {
 			state, delay = StateRetrying, normal.next()
 		}
-		p.setState(state, fmt.Sprintf("retrying in %ds: %s", int(math.Round(delay.Seconds())), reason))
+		p.setState(state, retryReason(delay, math.Round, reason))
 		if p.retryScale > 0 {
 			delay = time.Duration(float64(delay) * p.retryScale)
 		}
@@ -469,6 +469,12 @@ func (p *Publisher) loop() error {
 		case <-timer.C:
 		}
 	}
+}
+
+// retryReason is the state's reason while waiting to reconnect, the wait
+// rounded to whole seconds: "retrying in 4s: connection refused".
+func retryReason(wait time.Duration, round func(float64) float64, why string) string {
+	return fmt.Sprintf("retrying in %ds: %s", int(round(wait.Seconds())), why)
 }
 
 // failure carries a message for people and the error underneath.
