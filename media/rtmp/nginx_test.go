@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -103,10 +104,8 @@ func unpackFLV(b []byte) (clip, error) {
 }
 
 // send feeds the clip to p in decoding order, shifted by offset, as a
-// source's fan-out would (video and audio interleaved by time). It returns
-// the size of the tag bodies the server will get: a recording that holds
-// that much holds everything.
-func (c clip) send(t *testing.T, p *Publisher, offset time.Duration) int64 {
+// source's fan-out would (video and audio interleaved by time).
+func (c clip) send(t *testing.T, p *Publisher, offset time.Duration) {
 	t.Helper()
 	vh, err := AVCSequenceHeader(c.sps, c.pps)
 	if err != nil {
@@ -119,7 +118,6 @@ func (c clip) send(t *testing.T, p *Publisher, offset time.Duration) int64 {
 		Audio: AACSequenceHeader(c.asc),
 	}
 	p.SetHeaders(h)
-	total := int64(len(h.Video) + len(h.Audio))
 	ai := 0
 	for _, v := range c.video {
 		for ; ai < len(c.audio) && c.audio[ai].PTS <= v.DTS; ai++ {
@@ -127,19 +125,70 @@ func (c clip) send(t *testing.T, p *Publisher, offset time.Duration) int64 {
 		}
 		v.PTS += offset
 		v.DTS += offset
-		body := VideoTagBody(v)
-		p.WriteVideo(v.DTS, v.Key, body)
-		total += int64(len(body))
+		p.WriteVideo(v.DTS, v.Key, VideoTagBody(v))
 	}
 	for ; ai < len(c.audio); ai++ {
 		p.WriteAudio(c.audio[ai].PTS+offset, AudioTagBody(c.audio[ai].Data))
 	}
-	for _, a := range c.audio {
-		if a.PTS > c.video[0].DTS {
-			total += int64(2 + len(a.Data))
+}
+
+// countTags counts the whole media tags (sequence headers left out) in an
+// FLV file that may still be growing: a tag cut short ends the count.
+func countTags(b []byte) (video, audio int) {
+	if len(b) < 13 || string(b[:3]) != "FLV" {
+		return 0, 0
+	}
+	b = b[binary.BigEndian.Uint32(b[5:9])+4:]
+	for len(b) >= 11 {
+		typ, size := b[0], int(b[1])<<16|int(b[2])<<8|int(b[3])
+		if len(b) < 11+size+4 {
+			break
+		}
+		body := b[11 : 11+size]
+		b = b[11+size+4:]
+		switch {
+		case typ == 9 && len(body) > 1 && body[1] == 1:
+			video++
+		case typ == 8 && len(body) > 1 && body[1] == 1:
+			audio++
 		}
 	}
-	return total
+	return video, audio
+}
+
+// waitTags waits until the FLV recording at path holds at least video and
+// audio media tags, or ctx ends. A file size alone cannot say this: the
+// headers nginx adds and its own metadata tag make the size of a complete
+// recording unknown in advance.
+func waitTags(ctx context.Context, path string, video, audio int) error {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		data, _ := os.ReadFile(path)
+		v, a := countTags(data)
+		if v >= video && a >= audio {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the recording holds %d video and %d audio tags, want %d and %d (%v)", v, a, video, audio, context.Cause(ctx))
+		case <-tick.C:
+		}
+	}
+}
+
+// waitSent returns p's stats once they count video and audio tags sent, or
+// after a second: the writer counts a tag just after the socket takes it,
+// so the server may hold the tag a moment before the count moves.
+func waitSent(p *Publisher, video, audio int) Stats {
+	deadline := time.Now().Add(time.Second)
+	for {
+		s := p.Stats()
+		if (s.VideoTags >= uint64(video) && s.AudioTags >= uint64(audio)) || time.Now().After(deadline) {
+			return s
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // audioSent is how many audio units a publisher sends of the clip: those
@@ -169,15 +218,15 @@ func TestNginxIngest(t *testing.T) {
 			log := newLogCapture(t)
 			p := start(t, &Publisher{URL: tc.url, Logger: log.logger(), TLSConfig: &tls.Config{RootCAs: pki.pool}})
 			log.wait(t, 10*time.Second, "destination live")
-			size := c.send(t, p, 7*time.Second)
+			c.send(t, p, 7*time.Second)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			// nginx writes tags as they arrive; once the file holds every
-			// body, the publish can end.
-			if err := ng.WaitRecording(ctx, "live", tc.key, size); err != nil {
+			// tag whole, the publish can end.
+			if err := waitTags(ctx, ng.Recording("live", tc.key), len(c.video), c.audioSent()); err != nil {
 				t.Fatal(err)
 			}
-			s := p.Stats()
+			s := waitSent(p, len(c.video), c.audioSent())
 			closePromptly(t, p)
 			if s.VideoTags != uint64(len(c.video)) || s.AudioTags != uint64(c.audioSent()) || s.DroppedQueueFull != 0 {
 				t.Errorf("stats = %+v; want %d video and %d audio tags", s, len(c.video), c.audioSent())
