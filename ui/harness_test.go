@@ -16,7 +16,10 @@ import (
 
 // harness runs a Studio on Fyne's test driver. Everything the pump hands
 // to the window, and everything the test does to it, runs under one lock,
-// standing in for the single Fyne goroutine of a real app.
+// standing in for the single Fyne goroutine of a real app. Like fyne.Do,
+// the Studio's do only queues its function and returns: a test that holds
+// the "Fyne goroutine" while the Studio waits for its own goroutines (Quit)
+// must not deadlock where the real app would not.
 type harness struct {
 	t    *testing.T
 	s    *Studio
@@ -26,20 +29,35 @@ type harness struct {
 	stopped bool
 	sigMu   sync.Mutex
 	sig     chan struct{}
+
+	qmu     sync.Mutex
+	queue   []func()
+	kick    chan struct{} // something was queued
+	done    chan struct{} // closed to stop the queue's runner
+	drained chan struct{} // closed when the runner has returned
 }
 
 // newHarness writes cfg (nil: no file, the studio creates it) and opens a
 // studio on it.
 func newHarness(t *testing.T, cfg *settings.Config) *harness {
 	t.Helper()
-	goleakCheck(t)
-	h := &harness{t: t, path: filepath.Join(t.TempDir(), "config.toml"), sig: make(chan struct{})}
+	h := newBareHarness(t)
 	if cfg != nil {
 		if err := cfg.Save(h.path); err != nil {
 			t.Fatal(err)
 		}
 	}
 	h.open()
+	return h
+}
+
+// newBareHarness returns a harness with no studio yet: open starts it.
+func newBareHarness(t *testing.T) *harness {
+	goleakCheck(t)
+	h := &harness{t: t, path: filepath.Join(t.TempDir(), "config.toml"), sig: make(chan struct{}),
+		kick: make(chan struct{}, 1), done: make(chan struct{}), drained: make(chan struct{})}
+	go h.runQueue()
+	t.Cleanup(h.close)
 	return h
 }
 
@@ -52,27 +70,57 @@ func (h *harness) open() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	h.t.Cleanup(h.close)
 }
 
 func (h *harness) close() {
 	h.mu.Lock()
 	h.stopped = true
 	h.mu.Unlock()
-	h.s.Close()
+	if h.s != nil {
+		h.s.Close()
+	}
+	close(h.done)
+	<-h.drained
 }
 
-// do is the Studio's fyne.Do in tests.
+// do is the Studio's fyne.Do in tests: it queues f for the "Fyne
+// goroutine" and returns.
 func (h *harness) do(f func()) {
-	h.mu.Lock()
-	if !h.stopped {
-		f()
+	h.qmu.Lock()
+	h.queue = append(h.queue, f)
+	h.qmu.Unlock()
+	select {
+	case h.kick <- struct{}{}:
+	default: // the runner is already due to look
 	}
-	h.mu.Unlock()
-	h.sigMu.Lock()
-	close(h.sig)
-	h.sig = make(chan struct{})
-	h.sigMu.Unlock()
+}
+
+// runQueue runs what do queued, in order, under the UI lock, and tells
+// waitFor after each batch.
+func (h *harness) runQueue() {
+	defer close(h.drained)
+	for {
+		select {
+		case <-h.done:
+			return
+		case <-h.kick:
+		}
+		h.qmu.Lock()
+		fs := h.queue
+		h.queue = nil
+		h.qmu.Unlock()
+		h.mu.Lock()
+		for _, f := range fs {
+			if !h.stopped {
+				f()
+			}
+		}
+		h.mu.Unlock()
+		h.sigMu.Lock()
+		close(h.sig)
+		h.sig = make(chan struct{})
+		h.sigMu.Unlock()
+	}
 }
 
 // ui runs f as if on the Fyne goroutine.

@@ -360,8 +360,7 @@ func TestOutputControlsSave(t *testing.T) {
 }
 
 func TestBrokenSettingsFile(t *testing.T) {
-	goleakCheck(t)
-	h := &harness{t: t, path: filepath.Join(t.TempDir(), "config.toml"), sig: make(chan struct{})}
+	h := newBareHarness(t)
 	broken := []byte("version = 1\n[[streams]]\nnmae = 3\n")
 	if err := os.WriteFile(h.path, broken, 0o600); err != nil {
 		t.Fatal(err)
