@@ -59,22 +59,31 @@ func makeClip(t *testing.T, seconds int) clip {
 	return c
 }
 
-// unpackFLV reads an FLV file (FLV spec v10.1 annex E) back into parameter
-// sets, access units and their times.
-func unpackFLV(b []byte) (clip, error) {
-	var c clip
+// flvTags calls fn with each whole tag of an FLV file (FLV spec v10.1
+// annex E), in order. A file cut short ends the walk with an error, after
+// the tags before the cut.
+func flvTags(b []byte, fn func(typ byte, ts time.Duration, body []byte)) error {
 	if len(b) < 13 || string(b[:3]) != "FLV" {
-		return c, errors.New("not an FLV file")
+		return errors.New("not an FLV file")
 	}
 	b = b[binary.BigEndian.Uint32(b[5:9])+4:]
 	for len(b) >= 11 {
 		typ, size := b[0], int(b[1])<<16|int(b[2])<<8|int(b[3])
 		ts := time.Duration(uint32(b[7])<<24|uint32(b[4])<<16|uint32(b[5])<<8|uint32(b[6])) * time.Millisecond
 		if len(b) < 11+size+4 {
-			return c, errors.New("truncated FLV tag")
+			return errors.New("truncated FLV tag")
 		}
-		body := b[11 : 11+size]
+		fn(typ, ts, b[11:11+size])
 		b = b[11+size+4:]
+	}
+	return nil
+}
+
+// unpackFLV reads an FLV file back into parameter sets, access units and
+// their times.
+func unpackFLV(b []byte) (clip, error) {
+	var c clip
+	err := flvTags(b, func(typ byte, ts time.Duration, body []byte) {
 		switch {
 		case typ == 9 && len(body) > 5 && body[1] == 0: // AVCDecoderConfigurationRecord
 			r := body[5:]
@@ -96,6 +105,9 @@ func unpackFLV(b []byte) (clip, error) {
 		case typ == 8 && len(body) > 2:
 			c.audio = append(c.audio, media.AudioUnit{PTS: ts, Data: body[2:]})
 		}
+	})
+	if err != nil {
+		return c, err
 	}
 	if c.sps == nil || c.asc == nil || len(c.video) == 0 || len(c.audio) == 0 {
 		return c, errors.New("the FLV lacks video or audio")
@@ -133,26 +145,16 @@ func (c clip) send(t *testing.T, p *Publisher, offset time.Duration) {
 }
 
 // countTags counts the whole media tags (sequence headers left out) in an
-// FLV file that may still be growing: a tag cut short ends the count.
+// FLV file that may still be growing.
 func countTags(b []byte) (video, audio int) {
-	if len(b) < 13 || string(b[:3]) != "FLV" {
-		return 0, 0
-	}
-	b = b[binary.BigEndian.Uint32(b[5:9])+4:]
-	for len(b) >= 11 {
-		typ, size := b[0], int(b[1])<<16|int(b[2])<<8|int(b[3])
-		if len(b) < 11+size+4 {
-			break
-		}
-		body := b[11 : 11+size]
-		b = b[11+size+4:]
+	_ = flvTags(b, func(typ byte, _ time.Duration, body []byte) { // a tag cut short ends the count
 		switch {
 		case typ == 9 && len(body) > 1 && body[1] == 1:
 			video++
 		case typ == 8 && len(body) > 1 && body[1] == 1:
 			audio++
 		}
-	}
+	})
 	return video, audio
 }
 
