@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"github.com/relaystudio/relaystudio/media/testpeer/ingest"
 	"github.com/relaystudio/relaystudio/settings"
 )
 
@@ -112,8 +111,8 @@ func twoPatterns() *settings.Config {
 // stream's key field is saved at once, and the stream restarts with the
 // new key once, when the typing pauses.
 func TestTypingAKeyRestartsALiveStreamOnce(t *testing.T) {
-	ng := ingest.StartNginx(t, ingest.Options{})
-	h := newHarness(t, testConfig(settings.NewDestination("Local", "rtmp://"+ng.Addr()+"/live", "first-key-0123456789")))
+	ng, cfg := localIngestConfig(t, "first-key-0123456789")
+	h := newHarness(t, cfg)
 	var before any
 	h.ui(func() {
 		test.Tap(h.s.startBtn)
@@ -189,8 +188,8 @@ func TestOutputFieldsSaveWhenTypingPauses(t *testing.T) {
 // it to the running relay (the encoder restarts) instead of restarting the
 // stream: the same relay, no reconnect, the new size in the stats.
 func TestOutputChangeWhileLive(t *testing.T) {
-	ng := ingest.StartNginx(t, ingest.Options{})
-	h := newHarness(t, testConfig(settings.NewDestination("Local", "rtmp://"+ng.Addr()+"/live", "live-change-0123456789")))
+	_, cfg := localIngestConfig(t, "live-change-0123456789")
+	h := newHarness(t, cfg)
 	var running any
 	h.ui(func() {
 		test.Tap(h.s.startBtn)

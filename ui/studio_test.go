@@ -215,10 +215,18 @@ func testConfig(dests ...settings.Destination) *settings.Config {
 	return c
 }
 
-func TestStreamGoesLiveAndStops(t *testing.T) {
+// localIngestConfig starts nginx and returns it with a test config whose
+// first stream sends to it with key.
+func localIngestConfig(t *testing.T, key string) (*ingest.Nginx, *settings.Config) {
+	t.Helper()
 	ng := ingest.StartNginx(t, ingest.Options{})
+	return ng, testConfig(settings.NewDestination("Local", "rtmp://"+ng.Addr()+"/live", key))
+}
+
+func TestStreamGoesLiveAndStops(t *testing.T) {
 	const key = "secret-key-0123456789"
-	h := newHarness(t, testConfig(settings.NewDestination("Local", "rtmp://"+ng.Addr()+"/live", key)))
+	ng, cfg := localIngestConfig(t, key)
+	h := newHarness(t, cfg)
 	h.ui(func() {
 		if h.s.startBtn.Disabled() {
 			t.Fatalf("Start disabled: %s", h.s.startReason.Text)
@@ -406,8 +414,8 @@ func TestBrokenSettingsFile(t *testing.T) {
 }
 
 func TestQuitAsksWhenLive(t *testing.T) {
-	ng := ingest.StartNginx(t, ingest.Options{})
-	h := newHarness(t, testConfig(settings.NewDestination("Local", "rtmp://"+ng.Addr()+"/live", "key-0123456789abcdef")))
+	_, cfg := localIngestConfig(t, "key-0123456789abcdef")
+	h := newHarness(t, cfg)
 	h.ui(func() {
 		test.Tap(h.s.startBtn)
 		// Ctrl+Q with the cursor in a field: the menu takes it first.
@@ -437,9 +445,8 @@ func TestQuitAsksWhenLive(t *testing.T) {
 // streaming when the studio opens; one without a destination is skipped
 // with a line in the log rather than a dialog.
 func TestAutostartStreams(t *testing.T) {
-	ng := ingest.StartNginx(t, ingest.Options{})
 	const key = "autostart-key-424242"
-	cfg := testConfig(settings.NewDestination("Local", "rtmp://"+ng.Addr()+"/live", key))
+	_, cfg := localIngestConfig(t, key)
 	cfg.Streams[0].Autostart = true
 	idle := settings.NewStream("Yard", settings.TestPatternSource)
 	idle.Autostart = true // no destination: cannot start
