@@ -19,21 +19,38 @@ GIT_DESCRIBE := $(shell git describe --tags --always --dirty 2>/dev/null)
 FULL_VERSION := $(VERSION)$(if $(GIT_DESCRIBE),+$(GIT_DESCRIBE))
 LDFLAGS := -X main.version=$(FULL_VERSION)
 
-# Debian packages. Build: C toolchain, FFmpeg 5.1 headers (astiav), the X11
-# and GL headers Fyne's GLFW needs (the individual -dev packages rather
-# than the much larger xorg-dev), and a font. Test: the peers the tests run
-# (ffmpeg/ffprobe, nginx with the RTMP module) and a virtual display.
-DEPS_BUILD := gcc pkg-config \
-	libavcodec-dev libavdevice-dev libavfilter-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev \
+# Debian packages. Build: C toolchain; what ffmpeg/build.sh needs to fetch,
+# unpack and build FFmpeg and x264 from Debian's sources (dpkg-dev, make,
+# nasm); the X11 and GL headers Fyne's GLFW needs (the individual -dev
+# packages rather than the much larger xorg-dev), and a font. Test: the
+# peers the tests run (ffmpeg/ffprobe, nginx with the RTMP module), a
+# virtual display, and debootstrap for the Debian root the portable
+# tarball is tried in.
+DEPS_BUILD := gcc make pkg-config dpkg-dev nasm \
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
 	fonts-dejavu-core
-DEPS_TEST := ffmpeg nginx libnginx-mod-rtmp xvfb xauth x11-utils
+DEPS_TEST := ffmpeg nginx libnginx-mod-rtmp xvfb xauth x11-utils debootstrap
+# SYSTEM_FFMPEG=1 links Debian's shared FFmpeg 5.1 instead (quicker to
+# set up for a developer; never shipped): its headers.
+DEPS_SYSTEM_FFMPEG := libavcodec-dev libavdevice-dev libavfilter-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
+
+# Every go command that links FFmpeg runs under ffmpeg/with.sh, which
+# builds (or reuses from the cache) our own static FFmpeg and points
+# pkg-config at it. make build/run/debug/lint take SYSTEM_FFMPEG=1; test,
+# bench and package always use our own.
+WITH_FFMPEG := ffmpeg/with.sh
+ifeq ($(SYSTEM_FFMPEG),1)
+BUILD_FFMPEG :=
+DEPS_BUILD += $(DEPS_SYSTEM_FFMPEG)
+else
+BUILD_FFMPEG := $(WITH_FFMPEG)
+endif
 # Packaging checks: .desktop and AppStream validation, xz for the tarball.
 DEPS_PACKAGE := desktop-file-utils appstream xz-utils binutils
 
 GO_TEST_ENV := LANG=C.UTF-8
 
-.PHONY: help deps deps-package build run debug demo test package bench lint clean
+.PHONY: help deps deps-package ffmpeg build run debug demo test package bench lint clean
 
 help: ## list the targets
 	@echo "Relay Studio $(FULL_VERSION): make TARGET"
@@ -45,8 +62,11 @@ deps: ## install the missing Debian packages for building and testing (apt-get, 
 deps-package: ## install the Debian packages for building and checking the installers
 	@.ci/deps.sh $(DEPS_PACKAGE)
 
-build: deps ## build bin/relaystudio
-	go build -trimpath -ldflags '$(LDFLAGS)' -o bin/relaystudio .
+ffmpeg: deps ## build our own static FFmpeg and x264 (or reuse the cached build): see ffmpeg/build.sh
+	@ffmpeg/build.sh linux >/dev/null
+
+build: deps ## build bin/relaystudio (SYSTEM_FFMPEG=1: link Debian's shared FFmpeg instead, for quick iteration)
+	$(BUILD_FFMPEG) go build -trimpath -ldflags '$(LDFLAGS)' -o bin/relaystudio .
 
 run: build ## build and open the studio window
 	LANG=$${LANG:-C.UTF-8} bin/relaystudio
@@ -55,13 +75,13 @@ run: build ## build and open the studio window
 # says the code was migrated (-tags migrated_fynedo); this build keeps the
 # checks and adds the race detector.
 debug: deps ## build bin/relaystudio-debug with Fyne's thread checks and the race detector
-	go build -race -trimpath -ldflags '$(LDFLAGS)' -o bin/relaystudio-debug .
+	$(BUILD_FFMPEG) go build -race -trimpath -ldflags '$(LDFLAGS)' -o bin/relaystudio-debug .
 
 demo: build ## relay the test pattern into a local nginx-rtmp, then describe what arrived (DEMO_SECONDS=N to stop by itself)
 	@.ci/demo.sh
 
 test: deps deps-package ## run every test with the race detector (real nginx, ffmpeg and RTSP peers on loopback), then build and check the installers
-	$(GO_TEST_ENV) go test -race -count=1 -timeout 25m ./...
+	$(GO_TEST_ENV) $(WITH_FFMPEG) go test -race -count=1 -timeout 25m ./...
 	@before=$$(git status --porcelain 2>/dev/null); \
 	$(MAKE) --no-print-directory package && \
 	after=$$(git status --porcelain 2>/dev/null) && \
@@ -70,15 +90,15 @@ test: deps deps-package ## run every test with the race detector (real nginx, ff
 
 # The package version is FyneApp.toml's: Debian versions must be plain.
 package: deps deps-package ## build dist/relaystudio_VERSION_amd64.deb (nfpm) and dist/relaystudio-VERSION-linux-amd64.tar.xz (fyne package)
-	@.ci/package.sh $(VERSION) '-X main.version=$(VERSION)'
+	@$(WITH_FFMPEG) .ci/package.sh $(VERSION) '-X main.version=$(VERSION)'
 
-bench: deps build ## run the benchmarks (our relay against the ffmpeg CLI)
-	$(GO_TEST_ENV) go test -run '^$$' -bench . -timeout 40m ./...
+bench: deps ## run the benchmarks (our relay against the ffmpeg CLI)
+	$(GO_TEST_ENV) $(WITH_FFMPEG) go test -run '^$$' -bench . -timeout 40m ./...
 
 lint: ## gofmt, go vet, and check that media/ and settings/ never import fyne.io
 	@files=$$(find . -path ./.git -prune -o -path ./.cache -prune -o -name '*.go' -print | xargs -r gofmt -l); \
 	if [ -n "$$files" ]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
-	go vet ./...
+	$(BUILD_FFMPEG) go vet ./...
 	@pkgs=$$(for d in media settings; do [ -d $$d ] && echo ./$$d/...; done); \
 	[ -z "$$pkgs" ] && exit 0; \
 	bad=$$(go list -e -f '{{.ImportPath}}: {{join .Deps " "}} {{join .TestImports " "}} {{join .XTestImports " "}}' $$pkgs \

@@ -117,7 +117,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case args[0] == "config":
 		err = cmdConfig(args[1:], stdout, stderr)
 	case args[0] == "--version" || args[0] == "-version" || args[0] == "version":
-		fmt.Fprintf(stdout, "relaystudio %s\n", version)
+		fmt.Fprintf(stdout, "relaystudio %s\nbuilt with %s\n", version, codec.FFmpegBuild())
 		return exitOK
 	case args[0] == "--help" || args[0] == "-help" || args[0] == "-h" || args[0] == "help":
 		fmt.Fprintf(stdout, usage, version)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -118,7 +119,7 @@ func TestBadInputExitsWithUsage(t *testing.T) {
 
 func TestVersionAndHelp(t *testing.T) {
 	code, stdout, _ := runCLI("--version")
-	if code != 0 || !strings.HasPrefix(stdout, "relaystudio ") {
+	if code != 0 || !regexp.MustCompile(`^relaystudio \S+\nbuilt with FFmpeg 5\.1\S* and x264 \(GPL`).MatchString(stdout) {
 		t.Errorf("--version: %d %q", code, stdout)
 	}
 	code, stdout, _ = runCLI("--help")

@@ -45,7 +45,7 @@ type aacEncoder struct {
 }
 
 func newAACEncoder(bitrate int) (*aacEncoder, error) {
-	c := astiav.FindEncoder(astiav.CodecIDAac)
+	c := astiav.FindEncoder(audioEncoder)
 	if c == nil {
 		return nil, errors.New("FFmpeg has no AAC encoder")
 	}
@@ -118,17 +118,8 @@ type AudioTranscoder struct {
 
 // NewAudioTranscoder opens a decoder for in and an AAC encoder.
 func NewAudioTranscoder(in media.AudioTrack, bitrate int) (*AudioTranscoder, error) {
-	var id astiav.CodecID
-	switch in.Codec {
-	case media.CodecAAC:
-		id = astiav.CodecIDAac
-	case media.CodecOpus:
-		id = astiav.CodecIDOpus
-	case media.CodecPCMU:
-		id = astiav.CodecIDPcmMulaw
-	case media.CodecPCMA:
-		id = astiav.CodecIDPcmAlaw
-	default:
+	id, ok := audioDecoders[in.Codec]
+	if !ok {
 		return nil, fmt.Errorf("no audio decoder for %s", in.Codec)
 	}
 	if in.Codec == media.CodecAAC && len(in.Config) == 0 {

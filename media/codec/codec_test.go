@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"image"
+	"image/png"
 	"log/slog"
 	"math"
 	"math/rand"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -15,16 +18,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asticode/go-astiav"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/mpeg4audio"
-	"go.uber.org/goleak"
 
 	"github.com/relaystudio/relaystudio/media"
 )
-
-// TestMain checks that no goroutine outlives the tests: the package starts
-// none of its own (FFmpeg's threads are C threads, joined by Close).
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // checkNoLeak fails when a test leaves FFmpeg objects allocated.
 func checkNoLeak(t *testing.T) {
@@ -40,7 +39,7 @@ func checkNoLeak(t *testing.T) {
 // encodePattern encodes n frames of the w x h pattern with cfg.
 func encodePattern(t *testing.T, w, h, fps, n int, cfg VideoEncoderConfig) ([]media.VideoUnit, *VideoEncoder) {
 	t.Helper()
-	p, err := NewPattern(w, h, fps, nil)
+	p, err := NewPattern(w, h, fps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +224,7 @@ func TestEncoderRefusesBadConfig(t *testing.T) {
 
 func TestRGBAConverter(t *testing.T) {
 	checkNoLeak(t)
-	p, err := NewPattern(640, 360, 30, nil)
+	p, err := NewPattern(640, 360, 30)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -519,7 +518,7 @@ func TestReencodeKeepsKeyframeInterval(t *testing.T) {
 // old clock is reached again or bursting out copies.
 func TestEncoderFollowsRestartedClock(t *testing.T) {
 	checkNoLeak(t)
-	p, err := NewPattern(160, 120, 25, nil)
+	p, err := NewPattern(160, 120, 25)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -781,3 +780,79 @@ func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
 }
 func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *recordingHandler) WithGroup(string) slog.Handler      { return h }
+
+// TestPatternClock: the pattern carries the clock, white text on a dark
+// box centred near the bottom; the rest of the picture is testsrc2's.
+func TestPatternClock(t *testing.T) {
+	checkNoLeak(t)
+	const w, h = 640, 360
+	p, err := NewPattern(w, h, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	plain, err := newGraph(fmt.Sprintf("testsrc2=size=%dx%d:rate=30,format=yuv420p", w, h), "", nil, "buffersink")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.close()
+	var c RGBAConverter
+	defer c.Close()
+	with, without := image.NewRGBA(image.Rect(0, 0, w, h)), image.NewRGBA(image.Rect(0, 0, w, h))
+	if err := p.Next(func(f *Frame) {
+		if err := c.Convert(f, with); err != nil {
+			t.Fatal(err)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	raw := astiav.AllocFrame()
+	defer raw.Free()
+	if err := plain.pull(raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Convert(&Frame{f: raw}, without); err != nil {
+		t.Fatal(err)
+	}
+	raw.Unref()
+
+	// Around the box: eight 36 px characters (h/10) and borders, centred,
+	// its bottom edge about h/16 above the picture's.
+	box := image.Rect(w/2-150, h-h/4, w/2+150, h)
+	var changedOutside, changedInside, white int
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := with.PixOffset(x, y)
+			differs := !bytes.Equal(with.Pix[i:i+3], without.Pix[i:i+3])
+			inside := image.Pt(x, y).In(box)
+			switch {
+			case differs && inside:
+				changedInside++
+			case differs:
+				changedOutside++
+			}
+			if inside && with.Pix[i] > 220 && with.Pix[i+1] > 220 && with.Pix[i+2] > 220 {
+				white++
+			}
+		}
+	}
+	if changedOutside > 0 {
+		t.Errorf("%d pixels outside the clock's box differ from testsrc2", changedOutside)
+	}
+	if changedInside < box.Dx()*box.Dy()/4 {
+		t.Errorf("only %d pixels of the clock's box changed: no box drawn", changedInside)
+	}
+	if out := os.Getenv("RELAYSTUDIO_CLOCK_PNG"); out != "" { // to look at it
+		f, err := os.Create(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := png.Encode(f, with); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if white < 500 {
+		t.Errorf("%d white pixels in the box: no text drawn", white)
+	}
+}

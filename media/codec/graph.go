@@ -71,6 +71,9 @@ func newGraph(desc, srcFilter string, srcArgs astiav.FilterArgs, sinkFilter stri
 	if err := g.g.Configure(); err != nil {
 		return fail("configure", err)
 	}
+	if onGraphConfigured != nil {
+		onGraphConfigured(g.g.String())
+	}
 	return g, nil
 }
 

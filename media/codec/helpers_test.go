@@ -1,9 +1,15 @@
 package codec
 
 import (
+	"context"
 	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"math"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,150 +18,88 @@ import (
 	"github.com/asticode/go-astiav"
 
 	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
 )
 
-// Test helpers that drive FFmpeg directly: they make inputs the product
-// never makes itself (Opus, H.265) and read decoded audio back as numbers.
+// Test helpers: inputs the product never makes itself (Opus, H.265), made
+// by the ffmpeg CLI, and decoded audio read back as numbers.
 
-// openEncoder opens an FFmpeg encoder configured by setup, with options.
-func openEncoder(t *testing.T, name string, setup func(*astiav.CodecContext), opts map[string]string) *astiav.CodecContext {
-	t.Helper()
-	c := astiav.FindEncoderByName(name)
-	if c == nil {
-		t.Skipf("this FFmpeg has no %s encoder", name)
-	}
-	cc := astiav.AllocCodecContext(c)
-	t.Cleanup(cc.Free)
-	setup(cc)
-	d := astiav.NewDictionary()
-	defer d.Free()
-	for k, v := range opts {
-		if err := d.Set(k, v, astiav.NewDictionaryFlags()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := cc.Open(c, d); err != nil {
-		t.Fatalf("open %s: %v", name, err)
-	}
-	return cc
-}
-
-// encodeAll sends frame (nil = flush) and returns the packets that come out.
-func encodeAll(t *testing.T, cc *astiav.CodecContext, frame *astiav.Frame) [][]byte {
-	t.Helper()
-	if err := cc.SendFrame(frame); err != nil && !isAgain(err) {
-		t.Fatal(err)
-	}
-	pkt := astiav.AllocPacket()
-	defer pkt.Free()
-	var out [][]byte
-	for {
-		if err := cc.ReceivePacket(pkt); err != nil {
-			if isAgain(err) {
-				return out
-			}
-			t.Fatal(err)
-		}
-		out = append(out, pkt.Data())
-		pkt.Unref()
-	}
-}
-
-// opusTone encodes d of a 440 Hz stereo tone with libopus, in 20 ms packets.
+// opusTone encodes d of a 440 Hz stereo tone with the ffmpeg CLI's
+// libopus, in 20 ms packets (the engine's FFmpeg decodes Opus but has no
+// Opus encoder). ffprobe lists the packets with their bytes.
 func opusTone(t *testing.T, d time.Duration) []media.AudioUnit {
 	t.Helper()
-	enc := openEncoder(t, "libopus", func(cc *astiav.CodecContext) {
-		cc.SetSampleRate(48000)
-		cc.SetSampleFormat(astiav.SampleFormatS16)
-		cc.SetChannelLayout(astiav.ChannelLayoutStereo)
-		cc.SetBitRate(64000)
-		cc.SetTimeBase(astiav.NewRational(1, 48000))
-	}, nil)
-	g, err := newGraph("sine=frequency=440:sample_rate=48000,aformat=sample_fmts=s16:channel_layouts=stereo,asetnsamples=n=960:p=0",
-		"", nil, "abuffersink")
-	if err != nil {
+	ogg := filepath.Join(t.TempDir(), "tone.ogg")
+	run := func(name string, args ...string) []byte {
+		out, err := exec.Command(name, args...).Output()
+		if err != nil {
+			var stderr []byte
+			if ee, ok := err.(*exec.ExitError); ok {
+				stderr = ee.Stderr
+			}
+			t.Fatalf("%s: %v: %s", name, err, stderr)
+		}
+		return out
+	}
+	run("ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi",
+		"-i", fmt.Sprintf("sine=frequency=440:sample_rate=48000:duration=%.3f", d.Seconds()),
+		"-ac", "2", "-c:a", "libopus", "-b:a", "64k", "-frame_duration", "20", ogg)
+	var probe struct {
+		Packets []struct {
+			Data string `json:"data"`
+		} `json:"packets"`
+	}
+	if err := json.Unmarshal(run("ffprobe", "-v", "error", "-show_packets", "-show_data", "-of", "json", ogg), &probe); err != nil {
 		t.Fatal(err)
 	}
-	defer g.close()
-	frame := astiav.AllocFrame()
-	defer frame.Free()
 	var units []media.AudioUnit
-	for n := int64(0); time.Duration(n)*time.Second/48000 < d; n += 960 {
-		if err := g.pull(frame); err != nil {
-			t.Fatal(err)
-		}
-		frame.SetPts(n)
-		for _, p := range encodeAll(t, enc, frame) {
-			units = append(units, media.AudioUnit{PTS: time.Duration(len(units)) * 20 * time.Millisecond, Data: p})
-		}
-		frame.Unref()
+	for _, p := range probe.Packets {
+		units = append(units, media.AudioUnit{PTS: time.Duration(len(units)) * 20 * time.Millisecond, Data: hexDump(t, p.Data)})
+	}
+	if len(units) < int(d/(20*time.Millisecond))-1 {
+		t.Fatalf("ffmpeg made %d Opus packets for %v", len(units), d)
 	}
 	return units
 }
 
-// hevcPattern encodes n frames of the w x h pattern with libx265 and
-// returns the track (parameter sets from the global header) and the units.
-func hevcPattern(t *testing.T, w, h, n int) (media.VideoTrack, []media.VideoUnit) {
+// hexDump reads ffprobe's -show_data dump: lines of an 8-digit offset, a
+// colon, 16 bytes in hex (grouped by two) and their ASCII.
+func hexDump(t *testing.T, dump string) []byte {
 	t.Helper()
-	enc := openEncoder(t, "libx265", func(cc *astiav.CodecContext) {
-		cc.SetWidth(w)
-		cc.SetHeight(h)
-		cc.SetPixelFormat(astiav.PixelFormatYuv420P)
-		cc.SetTimeBase(astiav.NewRational(1, 25))
-		cc.SetFramerate(astiav.NewRational(25, 1))
-		cc.SetFlags(cc.Flags().Add(astiav.CodecContextFlagGlobalHeader))
-	}, map[string]string{"preset": "ultrafast", "tune": "zerolatency", "x265-params": "log-level=error:keyint=25"})
-	track := media.VideoTrack{Codec: media.CodecH265, Width: w, Height: h}
-	params, err := splitAnnexB(enc.ExtraData())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range params {
-		switch (p[0] >> 1) & 0x3f {
-		case 32:
-			track.VPS = p
-		case 33:
-			track.SPS = p
-		case 34:
-			track.PPS = p
+	var out []byte
+	for _, line := range strings.Split(dump, "\n") {
+		if len(line) < 10 {
+			continue
 		}
-	}
-	if track.VPS == nil || track.SPS == nil || track.PPS == nil {
-		t.Fatalf("libx265 extradata has no VPS/SPS/PPS: %x", enc.ExtraData())
-	}
-	p, err := NewPattern(w, h, 25, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	var units []media.VideoUnit
-	collect := func(pkts [][]byte) {
-		for _, b := range pkts {
-			nalus, err := splitAnnexB(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			units = append(units, media.VideoUnit{PTS: time.Duration(len(units)) * 40 * time.Millisecond, NALUs: nalus})
+		hexPart := line[10:min(len(line), 50)]
+		b, err := hex.DecodeString(strings.ReplaceAll(hexPart, " ", ""))
+		if err != nil {
+			t.Fatalf("ffprobe data line %q: %v", line, err)
 		}
+		out = append(out, b...)
 	}
-	for i := 0; i < n; i++ {
-		if err := p.Next(func(f *Frame) {
-			f.f.SetPts(int64(i))
-			collect(encodeAll(t, enc, f.f))
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	collect(encodeAll(t, enc, nil))
-	for i := range units {
-		units[i].DTS = units[i].PTS
-	}
-	return track, units
+	return out
 }
 
-// decodeAACToPCM decodes AAC units back to 48 kHz mono 16-bit samples:
-// FFmpeg's AAC decoder, then its pcm_s16le encoder, whose packets are the
-// raw samples (astiav v0.16.0 cannot read audio frame data directly).
+// hevcPattern encodes n frames of a w x h test pattern at 25 fps with the
+// ffmpeg CLI's libx265 (the engine's FFmpeg decodes H.265 but has no H.265
+// encoder) and returns the track and the units.
+func hevcPattern(t *testing.T, w, h, n int) (media.VideoTrack, []media.VideoUnit) {
+	t.Helper()
+	clip, err := fakecam.EncodeClip(context.Background(), fakecam.ClipConfig{
+		Video: media.CodecH265, Width: w, Height: h, FPS: 25, GOP: 25,
+		Duration: time.Duration(n) * 40 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(clip.Video) != n {
+		t.Fatalf("ffmpeg made %d H.265 units, want %d", len(clip.Video), n)
+	}
+	return *clip.Tracks.Video, clip.Video
+}
+
+// decodeAACToPCM decodes AAC units back to 48 kHz mono 16-bit samples.
 func decodeAACToPCM(t *testing.T, track media.AudioTrack, units []media.AudioUnit) []int16 {
 	t.Helper()
 	dc := astiav.FindDecoder(astiav.CodecIDAac)
@@ -167,12 +111,6 @@ func decodeAACToPCM(t *testing.T, track media.AudioTrack, units []media.AudioUni
 	if err := dec.Open(dc, nil); err != nil {
 		t.Fatal(err)
 	}
-	pcm := openEncoder(t, "pcm_s16le", func(cc *astiav.CodecContext) {
-		cc.SetSampleRate(48000)
-		cc.SetSampleFormat(astiav.SampleFormatS16)
-		cc.SetChannelLayout(astiav.ChannelLayoutMono)
-		cc.SetTimeBase(astiav.NewRational(1, 48000))
-	}, nil)
 	pkt := astiav.AllocPacket()
 	defer pkt.Free()
 	frame := astiav.AllocFrame()
@@ -226,10 +164,9 @@ func decodeAACToPCM(t *testing.T, track media.AudioTrack, units []media.AudioUni
 					}
 					t.Fatal(err)
 				}
-				for _, p := range encodeAll(t, pcm, mono) {
-					for i := 0; i+1 < len(p); i += 2 {
-						samples = append(samples, int16(binary.LittleEndian.Uint16(p[i:])))
-					}
+				p := plane(mono, 0, 2*mono.NbSamples())
+				for i := 0; i+1 < len(p); i += 2 {
+					samples = append(samples, int16(binary.LittleEndian.Uint16(p[i:])))
 				}
 				mono.Unref()
 			}

@@ -46,17 +46,13 @@ type VideoDecoder struct {
 // NewVideoDecoder opens a decoder for the track. Its parameter sets, when
 // known, prime the decoder so that it can start at any keyframe.
 func NewVideoDecoder(t media.VideoTrack) (*VideoDecoder, error) {
-	var id astiav.CodecID
-	var params [][]byte
-	switch t.Codec {
-	case media.CodecH264:
-		id = astiav.CodecIDH264
-		params = [][]byte{t.SPS, t.PPS}
-	case media.CodecH265:
-		id = astiav.CodecIDHevc
-		params = [][]byte{t.VPS, t.SPS, t.PPS}
-	default:
+	id, ok := videoDecoders[t.Codec]
+	if !ok {
 		return nil, fmt.Errorf("no video decoder for %s", t.Codec)
+	}
+	params := [][]byte{t.SPS, t.PPS}
+	if t.Codec == media.CodecH265 {
+		params = [][]byte{t.VPS, t.SPS, t.PPS}
 	}
 	c := astiav.FindDecoder(id)
 	if c == nil {
@@ -210,7 +206,7 @@ func NewVideoEncoder(c VideoEncoderConfig) (*VideoEncoder, error) {
 	if c.KeyframeInterval <= 0 {
 		c.KeyframeInterval = 2 * time.Second
 	}
-	codec := astiav.FindEncoderByName("libx264")
+	codec := astiav.FindEncoderByName(videoEncoder)
 	if codec == nil {
 		return nil, errors.New("FFmpeg was built without libx264")
 	}

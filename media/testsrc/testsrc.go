@@ -244,7 +244,7 @@ func newGenerator(w, h, fps int, audio bool, log *slog.Logger) (_ *generator, er
 			g.close()
 		}
 	}()
-	if g.pattern, err = codec.NewPattern(w, h, fps, log); err != nil {
+	if g.pattern, err = codec.NewPattern(w, h, fps); err != nil {
 		return nil, err
 	}
 	g.enc, err = codec.NewVideoEncoder(codec.VideoEncoderConfig{
