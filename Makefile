@@ -67,6 +67,10 @@ ffmpeg: deps ## build our own static FFmpeg and x264 (or reuse the cached build)
 
 build: deps ## build bin/relaystudio (SYSTEM_FFMPEG=1: link Debian's shared FFmpeg instead, for quick iteration)
 	$(BUILD_FFMPEG) go build -trimpath -ldflags '$(LDFLAGS)' -o bin/relaystudio .
+ifneq ($(SYSTEM_FFMPEG),1)
+	@if readelf -d bin/relaystudio | grep -E 'NEEDED.*(libav|libsw|libx264|libpostproc)'; then \
+		echo "bin/relaystudio links FFmpeg shared libraries: the build did not use ffmpeg/with.sh's pkg-config"; exit 1; fi
+endif
 
 run: build ## build and open the studio window
 	LANG=$${LANG:-C.UTF-8} bin/relaystudio
@@ -87,9 +91,14 @@ test: deps deps-package ## run every test with the race detector (real nginx, ff
 	after=$$(git status --porcelain 2>/dev/null) && \
 	if [ "$$before" != "$$after" ]; then echo "make package changed the working tree:"; echo "$$after"; exit 1; fi
 	@.ci/check-package.sh $(VERSION)
+	@if (( EUID == 0 )); then \
+		root=$$(.ci/debian-root.sh) && \
+		RELAYSTUDIO_DEBIAN_ROOT=$$root RELAYSTUDIO_PORTABLE_TARBALL=$(CURDIR)/dist/relaystudio-$(VERSION)-linux-amd64.tar.xz \
+			$(GO_TEST_ENV) $(WITH_FFMPEG) go test -race -count=1 -timeout 5m -run '^TestPortableTarballInDebianRoot$$' -v .; \
+	else echo "portable check: not tried (debootstrap and chroot need root)"; fi
 
 # The package version is FyneApp.toml's: Debian versions must be plain.
-package: deps deps-package ## build dist/relaystudio_VERSION_amd64.deb (nfpm) and dist/relaystudio-VERSION-linux-amd64.tar.xz (fyne package)
+package: deps deps-package ## build dist/relaystudio_VERSION_amd64.deb (nfpm) and the portable dist/relaystudio-VERSION-linux-amd64.tar.xz
 	@$(WITH_FFMPEG) .ci/package.sh $(VERSION) '-X main.version=$(VERSION)'
 
 bench: deps ## run the benchmarks (our relay against the ffmpeg CLI)

@@ -9,12 +9,32 @@ deb="dist/relaystudio_${version}_amd64.deb"
 tarball="dist/relaystudio-${version}-linux-amd64.tar.xz"
 fail() { echo "package check: $*" >&2; exit 1; }
 
+# check_binary BINARY: it runs, says which FFmpeg it carries, and links no
+# FFmpeg or x264 shared library (directly or through another library),
+# nor a glibc newer than 2.36 (Debian 12's).
+check_binary() {
+	local bin=$1 out linked glibc
+	out=$("$bin" --version) || fail "$bin --version failed"
+	[[ $out == "relaystudio $version"* ]] || fail "$bin says '$out'"
+	grep -q '^built with FFmpeg 5\.1\.[0-9]* and x264 (GPL)$' <<<"$out" || fail "$bin was not built with our own FFmpeg: '$out'"
+	linked=$(ldd "$bin") || fail "ldd $bin failed"
+	if grep -Eq 'libav|libsw|libx264|libpostproc' <<<"$linked"; then
+		fail "$bin links FFmpeg or x264 shared libraries: $(grep -E 'libav|libsw|libx264|libpostproc' <<<"$linked" | tr -s ' \t' ' ')"
+	fi
+	glibc=$(objdump -T "$bin" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n1)
+	[[ $(printf '%s\n' "$glibc" 2.36 | sort -V | tail -n1) == 2.36 ]] || fail "$bin needs glibc $glibc, newer than Debian 12's 2.36"
+}
+
 [[ $(dpkg-deb -f "$deb" Package) == relaystudio ]] || fail "package name is not relaystudio"
 [[ $(dpkg-deb -f "$deb" Version) == "$version" ]] || fail "version is not $version"
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libavcodec59 libavformat59 libavfilter8 libswscale6 libavutil57 libgl1 libx11-6; do
+for lib in libc6 libgl1 libx11-6; do
 	grep -qw "$lib" <<<"$depends" || fail "Depends lacks $lib: $depends"
 done
+# FFmpeg and x264 are inside the binary: the package must not pull them in.
+if grep -Eq 'libav|libsw|libx264|libpostproc' <<<"$depends"; then
+	fail "Depends names FFmpeg or x264 libraries, which are linked in: $depends"
+fi
 [[ -n $(dpkg-deb -f "$deb" Maintainer) ]] || fail "no Maintainer"
 [[ -n $(dpkg-deb -f "$deb" Homepage) ]] || fail "no Homepage"
 
@@ -29,8 +49,10 @@ for size in 16x16 32x32 48x48 128x128 256x256 512x512; do
 done
 [[ -f $root/usr/share/icons/hicolor/scalable/apps/io.github.relaystudio.RelayStudio.svg ]] || fail "no scalable icon"
 [[ -f $root/usr/share/man/man1/relaystudio.1.gz ]] || fail "no man page"
-out=$("$root/usr/bin/relaystudio" --version)
-[[ $out == "relaystudio $version"* ]] || fail "packaged binary says '$out'"
+for f in copyright SOURCES FFmpeg-COPYING.GPLv2 FFmpeg-LICENSE.md x264-COPYING; do
+	[[ -s $root/usr/share/doc/relaystudio/$f ]] || fail "no /usr/share/doc/relaystudio/$f"
+done
+check_binary "$root/usr/bin/relaystudio"
 grep -q "<release version=\"$version\"" "$root/usr/share/metainfo/io.github.relaystudio.RelayStudio.metainfo.xml" ||
 	fail "the AppStream metadata has no release $version (FyneApp.toml's version): add it to assets/linux/*.metainfo.xml"
 
@@ -61,12 +83,28 @@ else
 	echo "package check: install and remove not tried (needs root and no relaystudio installed)"
 fi
 
+# The portable tarball: one folder that runs where it is extracted, with
+# a Makefile that installs it for one user and removes it again.
+name=relaystudio-${version}-linux-amd64
 listing=$(tar -tJf "$tarball")
-grep -q 'usr/local/bin/relaystudio$' <<<"$listing" || fail "tarball has no usr/local/bin/relaystudio"
-grep -q '\.desktop$' <<<"$listing" || fail "tarball has no desktop entry"
-grep -q '\.png$' <<<"$listing" || fail "tarball has no icon"
+for f in relaystudio Makefile README share/applications/io.github.relaystudio.RelayStudio.desktop \
+	share/icons/hicolor/512x512/apps/io.github.relaystudio.RelayStudio.png share/man/man1/relaystudio.1.gz \
+	share/doc/relaystudio/copyright share/doc/relaystudio/SOURCES share/doc/relaystudio/x264-COPYING; do
+	grep -qxF "$name/$f" <<<"$listing" || fail "tarball has no $name/$f"
+done
 tardir=$(mktemp -d)
-tar -xJf "$tarball" -C "$tardir" --wildcards '*.desktop'
-desktop-file-validate $(find "$tardir" -name '*.desktop')
-rm -rf "$tardir"
+trap 'rm -rf "$root" "$tardir"' EXIT
+tar -xJf "$tarball" -C "$tardir"
+check_binary "$tardir/$name/relaystudio"
+desktop-file-validate "$tardir/$name/share/applications/io.github.relaystudio.RelayStudio.desktop"
+home=$tardir/home
+mkdir -p "$home"
+HOME=$home make -s -C "$tardir/$name" user-install >/dev/null || fail "make user-install failed"
+installed=$home/.local/share/applications/io.github.relaystudio.RelayStudio.desktop
+[[ -x $home/.local/bin/relaystudio ]] || fail "make user-install put no binary in ~/.local/bin"
+grep -qxF "Exec=$home/.local/bin/relaystudio" "$installed" || fail "the user-installed desktop entry does not run ~/.local/bin/relaystudio"
+desktop-file-validate "$installed"
+HOME=$home make -s -C "$tardir/$name" user-uninstall >/dev/null || fail "make user-uninstall failed"
+left=$(find "$home" -type f ! -name mimeinfo.cache)
+[[ -z $left ]] || fail "make user-uninstall left files behind: $left"
 echo "package check: $deb and $tarball are fine (relaystudio $version)"
