@@ -13,6 +13,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -141,6 +143,26 @@ func New(a fyne.App, opt Options) (*Studio, error) {
 	return newStudio(a, opt, fyne.Do)
 }
 
+// doOnMain is fyne.Do for the studio's goroutines, less one case: once
+// Fyne's loop has stopped (a SIGTERM, the last window closed), fyne.Do runs
+// f at once on the calling goroutine, where touching widgets is a data
+// race; the window is gone by then, so f is dropped.
+func doOnMain(f func()) {
+	fyne.Do(func() {
+		if onMainGoroutine() {
+			f()
+		}
+	})
+}
+
+// onMainGoroutine tells whether it runs on goroutine 1, where Fyne's loop
+// runs (Fyne's own check reads the same stack header).
+func onMainGoroutine() bool {
+	var buf [32]byte
+	n := runtime.Stack(buf[:], false)
+	return bytes.HasPrefix(buf[:n], []byte("goroutine 1 "))
+}
+
 func newStudio(a fyne.App, opt Options, do func(func())) (*Studio, error) {
 	if opt.ConfigPath == "" {
 		return nil, errors.New("ui: no settings file path")
@@ -202,7 +224,7 @@ func newStudio(a fyne.App, opt Options, do func(func())) (*Studio, error) {
 func Run(opt Options) error {
 	a := app.NewWithID(AppID)
 	a.SetIcon(assets.Icon)
-	s, err := New(a, opt)
+	s, err := newStudio(a, opt, doOnMain)
 	if err != nil {
 		return err
 	}
