@@ -40,7 +40,7 @@ DEPS_SYSTEM_FFMPEG := libavcodec-dev libavdevice-dev libavfilter-dev libavformat
 # bench and package always use our own.
 WITH_FFMPEG := ffmpeg/with.sh
 ifeq ($(SYSTEM_FFMPEG),1)
-BUILD_FFMPEG :=
+BUILD_FFMPEG := $(WITH_FFMPEG) --system
 DEPS_BUILD += $(DEPS_SYSTEM_FFMPEG)
 else
 BUILD_FFMPEG := $(WITH_FFMPEG)
