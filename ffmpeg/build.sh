@@ -44,11 +44,14 @@ windows)
 	cc=x86_64-w64-mingw32-gcc-posix
 	x264_host=(--host=x86_64-w64-mingw32 --cross-prefix=x86_64-w64-mingw32-)
 	ffmpeg_cross=(--enable-cross-compile --target-os=mingw32 --arch=x86_64 --cross-prefix=x86_64-w64-mingw32-
-		--cc=x86_64-w64-mingw32-gcc-posix --cxx=x86_64-w64-mingw32-g++-posix)
+		--cc=x86_64-w64-mingw32-gcc-posix --cxx=x86_64-w64-mingw32-g++-posix --pkg-config=pkg-config)
 	;;
 *) die "unknown target '$target': use linux or windows" ;;
 esac
-command -v "$cc" >/dev/null || die "no C compiler '$cc' for $target: run make deps"
+if ! command -v "$cc" >/dev/null; then
+	[[ $target == windows ]] && die "no $cc: install gcc-mingw-w64-x86-64-posix and g++-mingw-w64-x86-64-posix"
+	die "no C compiler '$cc': run make deps"
+fi
 command -v nasm >/dev/null || die "nasm is missing: run make deps"
 
 # The components: one 'KIND NAME' a line; comments and blank lines skipped.
@@ -163,8 +166,12 @@ EOF
 echo "${upstream:-5.1}" >"$prefix/share/ffmpeg-version"
 echo "$key" >"$prefix/share/build-key"
 touch "$prefix/.complete"
-# Keep this build and the one before it (switching branches back and
-# forth should not rebuild); older builds of this target go.
+# Keep this build and the complete one before it (switching branches back
+# and forth should not rebuild); older and failed builds of this target go.
+for dir in "$cache/$target"-*/; do
+	dir=${dir%/}
+	[[ $dir != "$prefix" && ! -f $dir/.complete ]] && rm -rf "$dir"
+done
 find "$cache" -maxdepth 1 -name "$target-*" -type d ! -path "$prefix" -printf '%T@ %p\n' | sort -rn | tail -n +2 |
 	cut -d' ' -f2- | xargs -r rm -rf
 say "built in $((SECONDS - start)) s: $prefix"
