@@ -453,13 +453,13 @@ func (p *Publisher) loop() error {
 		} else {
 			state, delay = StateRetrying, normal.next()
 		}
-		p.setState(state, retryReason(delay, math.Round, reason))
+		shown := retryReason(delay, math.Round, reason)
 		if p.retryScale > 0 {
 			delay = time.Duration(float64(delay) * p.retryScale)
 		}
-		p.mu.Lock()
-		p.retryAt, p.retryWhy = time.Now().Add(delay), reason // Stats counts down
-		p.mu.Unlock()
+		// The state and the moment of the next attempt change together, so
+		// that Stats counts down from the first read after the change.
+		p.setRetry(state, shown, reason, time.Now().Add(delay))
 		timer := time.NewTimer(delay)
 		select {
 		case <-p.ctx.Done():
@@ -647,14 +647,18 @@ func (k *clock) at(track int, d time.Duration) uint32 {
 }
 
 // setState records a state change and logs it.
-func (p *Publisher) setState(s State, reason string) {
+func (p *Publisher) setState(s State, reason string) { p.setRetry(s, reason, "", time.Time{}) }
+
+// setRetry is setState for a wait until the next attempt at retryAt (zero
+// for none), why being the failure the countdown in Stats names.
+func (p *Publisher) setRetry(s State, reason, why string, retryAt time.Time) {
 	p.mu.Lock()
 	changed := p.stats.State != s || p.stats.Reason != reason
 	if p.stats.State != s {
 		p.stats.Since = time.Now()
 	}
 	p.stats.State, p.stats.Reason = s, reason
-	p.retryAt = time.Time{}
+	p.retryAt, p.retryWhy = retryAt, why
 	p.mu.Unlock()
 	if !changed {
 		return
