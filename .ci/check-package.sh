@@ -8,6 +8,8 @@ version=$1
 deb="dist/relaystudio_${version}_amd64.deb"
 tarball="dist/relaystudio-${version}-linux-amd64.tar.xz"
 fail() { echo "package check: $*" >&2; exit 1; }
+# FFmpeg's and x264's shared libraries (and Debian's packages of them).
+ffmpeg_libs='libav|libsw|libx264|libpostproc'
 
 # check_binary BINARY: it runs, says which FFmpeg it carries, and links no
 # FFmpeg or x264 shared library (directly or through another library),
@@ -18,8 +20,8 @@ check_binary() {
 	[[ $out == "relaystudio $version"* ]] || fail "$bin says '$out'"
 	grep -q '^built with FFmpeg 5\.1\.[0-9]* and x264 (GPL)$' <<<"$out" || fail "$bin was not built with our own FFmpeg: '$out'"
 	linked=$(ldd "$bin") || fail "ldd $bin failed"
-	if grep -Eq 'libav|libsw|libx264|libpostproc' <<<"$linked"; then
-		fail "$bin links FFmpeg or x264 shared libraries: $(grep -E 'libav|libsw|libx264|libpostproc' <<<"$linked" | tr -s ' \t' ' ')"
+	if grep -Eq "$ffmpeg_libs" <<<"$linked"; then
+		fail "$bin links FFmpeg or x264 shared libraries: $(grep -E "$ffmpeg_libs" <<<"$linked" | tr -s ' \t' ' ')"
 	fi
 	glibc=$(objdump -T "$bin" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n1)
 	[[ $(printf '%s\n' "$glibc" 2.36 | sort -V | tail -n1) == 2.36 ]] || fail "$bin needs glibc $glibc, newer than Debian 12's 2.36"
@@ -32,7 +34,7 @@ for lib in libc6 libgl1 libx11-6; do
 	grep -qw "$lib" <<<"$depends" || fail "Depends lacks $lib: $depends"
 done
 # FFmpeg and x264 are inside the binary: the package must not pull them in.
-if grep -Eq 'libav|libsw|libx264|libpostproc' <<<"$depends"; then
+if grep -Eq "$ffmpeg_libs" <<<"$depends"; then
 	fail "Depends names FFmpeg or x264 libraries, which are linked in: $depends"
 fi
 [[ -n $(dpkg-deb -f "$deb" Maintainer) ]] || fail "no Maintainer"

@@ -162,9 +162,6 @@ distributed under the GNU General Public License, version 2 or later
 x264 configure: ${x264_configure[*]}
 FFmpeg configure: ${ffmpeg_configure[*]}
 EOF
-# The version the binary reports: FFmpeg's own version string.
-echo "${upstream:-5.1}" >"$prefix/share/ffmpeg-version"
-echo "$key" >"$prefix/share/build-key"
 touch "$prefix/.complete"
 # Keep this build and the complete one before it (switching branches back
 # and forth should not rebuild); older and failed builds of this target go.
