@@ -35,11 +35,11 @@ func migrateV1ToV2(raw map[string]any) error { return nil }
 type schema struct {
 	version    int                                 // the version written and migrated to
 	migrations []migration                         // see migrations
-	rename     func(oldpath, newpath string) error // os.Rename
+	rename     func(oldpath, newpath string) error // replaceFile
 }
 
 func current() schema {
-	return schema{version: CurrentVersion, migrations: migrations, rename: os.Rename}
+	return schema{version: CurrentVersion, migrations: migrations, rename: replaceFile}
 }
 
 // Load reads the config at path: defaults, then the file, then validation.

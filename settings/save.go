@@ -13,9 +13,11 @@ import (
 )
 
 // Save writes c to path atomically: a temporary file in the same folder is
-// written and fsynced, renamed over path, and the folder is fsynced, so a
-// crash leaves either the old file or the new one, never a mix. The file is
-// created (or replaced) with mode 0600 and a missing folder with 0700. A
+// written and fsynced, renamed over path, and the folder is fsynced (on
+// Windows the rename is written through instead), so a crash leaves either
+// the old file or the new one, never a mix. The file is created (or
+// replaced) private to the user: mode 0600, or on Windows an ACL of its
+// own (see makePrivate); a missing folder gets 0700. A
 // symbolic link at path is followed, so the link stays. Save refuses an
 // invalid config (so the file always loads again) and a Redacted copy, and
 // writes CurrentVersion. Comments a user added to the file are not kept.
@@ -72,9 +74,10 @@ func (s schema) writeAtomic(path string, data []byte) (err error) {
 			os.Remove(tmp)
 		}
 	}()
-	// CreateTemp already uses 0600; say so explicitly since the file holds
-	// stream keys.
-	if err := f.Chmod(0o600); err != nil {
+	// CreateTemp already makes a private file on Unix (0600); say so
+	// explicitly since the file holds stream keys, and on Windows give it
+	// an ACL of its own (see makePrivate).
+	if err := makePrivate(f); err != nil {
 		return fmt.Errorf("cannot save settings: %w", err)
 	}
 	if _, err := f.Write(data); err != nil {
@@ -90,20 +93,6 @@ func (s schema) writeAtomic(path string, data []byte) (err error) {
 		return fmt.Errorf("cannot save settings to %s: %w", path, err)
 	}
 	return syncDir(dir)
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("cannot save settings: %w", err)
-	}
-	serr := d.Sync()
-	cerr := d.Close()
-	if err := errors.Join(serr, cerr); err != nil {
-		return fmt.Errorf("cannot save settings: sync folder %s: %w", dir, err)
-	}
-	return nil
 }
 
 // KeepBroken copies the file at path, unchanged, to
@@ -128,10 +117,11 @@ func KeepBroken(path string, now time.Time) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("cannot keep a copy of %s: %w", path, err)
 		}
+		perr := makePrivate(f)
 		_, werr := f.Write(data)
 		serr := f.Sync()
 		cerr := f.Close()
-		if err := errors.Join(werr, serr, cerr); err != nil {
+		if err := errors.Join(perr, werr, serr, cerr); err != nil {
 			os.Remove(name)
 			return "", fmt.Errorf("cannot keep a copy of %s: %w", path, err)
 		}
@@ -162,23 +152,4 @@ func (c *Config) Export(w io.Writer) error {
 		return fmt.Errorf("settings: export: %w", err)
 	}
 	return nil
-}
-
-// PrivacyProblem says, in a sentence, when the file at path can be read or
-// changed by other users, or sits in a folder others can write to: it holds
-// stream keys and camera passwords. It returns "" when the file is private
-// or cannot be looked at. It changes nothing; Save makes the file private.
-func PrivacyProblem(path string) string {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return ""
-	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return fmt.Sprintf("%s can be read by other users (mode %04o) and holds stream keys: run chmod 600 %s", path, perm, path)
-	}
-	dir := filepath.Dir(path)
-	if di, err := os.Stat(dir); err == nil && di.Mode().Perm()&0o022 != 0 && di.Mode()&os.ModeSticky == 0 {
-		return fmt.Sprintf("other users can replace files in %s (mode %04o): run chmod 700 %s", dir, di.Mode().Perm(), dir)
-	}
-	return ""
 }

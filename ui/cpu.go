@@ -1,12 +1,9 @@
 package ui
 
-import (
-	"syscall"
-	"time"
-)
+import "time"
 
-// cpuMeter measures the whole process's CPU use between two calls, from
-// getrusage (user + system time of every thread, cgo included).
+// cpuMeter measures the whole process's CPU use between two calls (user +
+// system time of every thread, cgo included: see ownCPU).
 type cpuMeter struct {
 	lastCPU  time.Duration
 	lastWall time.Time
@@ -15,11 +12,10 @@ type cpuMeter struct {
 // sample returns the CPU used since the previous call as a percentage of
 // one core (200 % = two cores busy), and false on the first call.
 func (m *cpuMeter) sample(now time.Time) (float64, bool) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	cpu, err := ownCPU()
+	if err != nil {
 		return 0, false
 	}
-	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	prevCPU, prevWall := m.lastCPU, m.lastWall
 	m.lastCPU, m.lastWall = cpu, now
 	if prevWall.IsZero() {
