@@ -126,6 +126,16 @@ func (s *Studio) showCameraForm(i int) {
 		container.NewVBox(f.errLabel, f.result))
 	f.dlg = s.showCustom(title, content, fyne.NewSize(560, 420))
 	s.cameraForm = f
+	// Enter in a field saves, as the Save button does. A new camera
+	// already has a name: the cursor waits in the URL.
+	for _, e := range []*widget.Entry{f.name, f.url, f.user, f.pass} {
+		e.OnSubmitted = func(string) { s.saveCameraForm() }
+	}
+	if i < 0 {
+		s.win.Canvas().Focus(f.url)
+	} else {
+		s.win.Canvas().Focus(f.name)
+	}
 }
 
 // source builds the camera URL with the user and password in it.

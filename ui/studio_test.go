@@ -59,6 +59,31 @@ func TestFirstStreamPreviewsAtStart(t *testing.T) {
 	})
 }
 
+// TestAddCameraWithTheKeyboard: the new-camera dialog opens with the cursor
+// in the URL (the name is filled in), and Enter saves it.
+func TestAddCameraWithTheKeyboard(t *testing.T) {
+	h := newHarness(t, nil)
+	h.ui(func() {
+		test.Tap(h.s.addCamBtn)
+		f := h.s.cameraForm
+		if f == nil {
+			t.Fatal("no dialog")
+		}
+		if h.s.win.Canvas().Focused() != f.url {
+			t.Fatalf("focus on %T, want the URL entry", h.s.win.Canvas().Focused())
+		}
+		test.Type(f.url, "test://pattern")
+		f.url.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		if h.s.cameraForm != nil {
+			t.Fatalf("Enter did not save: %s", f.errLabel.Text)
+		}
+	})
+	got := h.load().Streams
+	if len(got) != 2 || got[1].Name != "Camera 1" || got[1].Source != "test://pattern" {
+		t.Fatalf("saved streams: %+v", got)
+	}
+}
+
 func TestAddCameraIsListedAndSaved(t *testing.T) {
 	h := newHarness(t, nil)
 	h.ui(func() {
