@@ -20,8 +20,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/adrg/xdg"
-
 	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/codec"
 	"github.com/relaystudio/relaystudio/media/relay"
@@ -75,8 +73,8 @@ Relay flags:
   a camera that stops sending for 5 s is reconnected too.
 
 Run flags:
-  --config FILE          the settings file (default: $XDG_CONFIG_HOME/relaystudio/config.toml,
-                         i.e. ~/.config/relaystudio/config.toml); created with a test pattern if missing
+  --config FILE          the settings file (default: %s);
+                         created with a test pattern if missing
   --stats 5s             print one JSON line of stats per stream per interval (0 = off)
   --verbose              more detailed logs
 
@@ -93,7 +91,15 @@ Exit codes:
 `
 
 func main() {
+	if !opensWindow(os.Args[1:]) {
+		attachConsole()
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// opensWindow: no sub-command, only the window's flags.
+func opensWindow(args []string) bool {
+	return len(args) == 0 || args[0] == "--config" || strings.HasPrefix(args[0], "--config=") || args[0] == "--verbose"
 }
 
 // usageError is a mistake on the command line: exit code 2.
@@ -106,7 +112,7 @@ func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(forma
 func run(args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch {
-	case len(args) == 0 || args[0] == "--config" || strings.HasPrefix(args[0], "--config=") || args[0] == "--verbose":
+	case opensWindow(args):
 		err = cmdWindow(args, stderr)
 	case args[0] == "relay":
 		err = cmdRelay(args[1:], stdout, stderr)
@@ -120,7 +126,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "relaystudio %s\nbuilt with %s\n", version, codec.FFmpegBuild())
 		return exitOK
 	case args[0] == "--help" || args[0] == "-help" || args[0] == "-h" || args[0] == "help":
-		fmt.Fprintf(stdout, usage, version)
+		fmt.Fprintf(stdout, usage, version, defaultConfigHelp)
 		return exitOK
 	case strings.HasPrefix(args[0], "-"):
 		err = usagef("unknown flag %s: see 'relaystudio --help'", shownArg(args[0]))
@@ -131,7 +137,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprintf(stdout, usage, version)
+		fmt.Fprintf(stdout, usage, version, defaultConfigHelp)
 		return exitOK
 	case errors.As(err, new(usageError)) || errors.Is(err, relay.ErrInvalid):
 		fmt.Fprintf(stderr, "relaystudio: %s\n", strings.TrimPrefix(err.Error(), relay.ErrInvalid.Error()+": "))
@@ -403,9 +409,9 @@ func cmdProbe(args []string, stdout, stderr io.Writer) error {
 }
 
 // defaultConfigPath is where the studio keeps its settings:
-// $XDG_CONFIG_HOME/relaystudio/config.toml.
+// relaystudio/config.toml in the platform's folder for them (configHome).
 func defaultConfigPath() string {
-	return filepath.Join(xdg.ConfigHome, "relaystudio", "config.toml")
+	return filepath.Join(configHome(), "relaystudio", "config.toml")
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
