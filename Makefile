@@ -24,12 +24,12 @@ LDFLAGS := -X main.version=$(FULL_VERSION)
 # nasm); the X11 and GL headers Fyne's GLFW needs (the individual -dev
 # packages rather than the much larger xorg-dev), and a font. Test: the
 # peers the tests run (ffmpeg/ffprobe, nginx with the RTMP module), a
-# virtual display, and debootstrap for the Debian root the portable
-# tarball is tried in.
+# virtual display with xdotool to type into the window under Wine, and
+# debootstrap for the Debian root the portable tarball is tried in.
 DEPS_BUILD := gcc make pkg-config dpkg-dev nasm \
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
 	fonts-dejavu-core
-DEPS_TEST := ffmpeg nginx libnginx-mod-rtmp xvfb xauth x11-utils debootstrap
+DEPS_TEST := ffmpeg nginx libnginx-mod-rtmp xvfb xauth x11-utils xdotool debootstrap
 # SYSTEM_FFMPEG=1 links Debian's shared FFmpeg 5.1 instead (quicker to
 # set up for a developer; never shipped): its headers.
 DEPS_SYSTEM_FFMPEG := libavcodec-dev libavdevice-dev libavfilter-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
@@ -47,6 +47,11 @@ BUILD_FFMPEG := $(WITH_FFMPEG)
 endif
 # Packaging checks: .desktop and AppStream validation, xz for the tarball.
 DEPS_PACKAGE := desktop-file-utils appstream xz-utils binutils
+# The Windows build, packages and their tests: the mingw-w64 cross
+# toolchain (posix threads, which x264 and FFmpeg want; its binutils bring
+# windres for the icon and version resource), NSIS for the setup.exe, zip,
+# and Wine to run what was built.
+DEPS_WINDOWS := gcc-mingw-w64-x86-64-posix g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 nsis zip wine64
 
 GO_TEST_ENV := LANG=C.UTF-8
 
@@ -59,8 +64,8 @@ help: ## list the targets
 deps: ## install the missing Debian packages for building and testing (apt-get, sudo if needed)
 	@.ci/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
 
-deps-package: ## install the Debian packages for building and checking the installers
-	@.ci/deps.sh $(DEPS_PACKAGE)
+deps-package: ## install the Debian packages for building and checking the installers (Linux and Windows)
+	@.ci/deps.sh $(DEPS_PACKAGE) $(DEPS_WINDOWS)
 
 ffmpeg: deps ## build our own static FFmpeg and x264 (or reuse the cached build): see ffmpeg/build.sh
 	@ffmpeg/build.sh linux >/dev/null
@@ -84,7 +89,7 @@ debug: deps ## build bin/relaystudio-debug with Fyne's thread checks and the rac
 demo: build ## relay the test pattern into a local nginx-rtmp, then describe what arrived (DEMO_SECONDS=N to stop by itself)
 	@.ci/demo.sh
 
-test: deps deps-package ## run every test with the race detector (real nginx, ffmpeg and RTSP peers on loopback), then build and check the installers
+test: deps deps-package ## run every test with the race detector (real nginx, ffmpeg and RTSP peers on loopback), then build the installers and check them (Linux in a bare Debian root, Windows under Wine)
 	$(GO_TEST_ENV) $(WITH_FFMPEG) go test -race -count=1 -timeout 25m ./...
 	@before=$$(git status --porcelain 2>/dev/null); \
 	$(MAKE) --no-print-directory package && \
@@ -96,10 +101,14 @@ test: deps deps-package ## run every test with the race detector (real nginx, ff
 		RELAYSTUDIO_DEBIAN_ROOT=$$root RELAYSTUDIO_PORTABLE_TARBALL=$(CURDIR)/dist/relaystudio-$(VERSION)-linux-amd64.tar.xz \
 			$(GO_TEST_ENV) $(WITH_FFMPEG) go test -race -count=1 -timeout 5m -run '^TestPortableTarballInDebianRoot$$' -v .; \
 	else echo "portable check: not tried (debootstrap and chroot need root)"; fi
+	RELAYSTUDIO_WINDOWS_ZIP=$(CURDIR)/dist/relaystudio-$(VERSION)-windows-amd64.zip \
+	RELAYSTUDIO_WINDOWS_SETUP=$(CURDIR)/dist/relaystudio-$(VERSION)-windows-amd64-setup.exe \
+		$(GO_TEST_ENV) $(WITH_FFMPEG) go test -race -count=1 -timeout 15m -run '^(TestWindowsZipUnderWine|TestWindowsSetupUnderWine|TestSettingsUnderWine)$$' .
 
 # The package version is FyneApp.toml's: Debian versions must be plain.
-package: deps deps-package ## build dist/relaystudio_VERSION_amd64.deb (nfpm) and the portable dist/relaystudio-VERSION-linux-amd64.tar.xz
+package: deps deps-package ## build dist/: the .deb, the portable Linux tarball, the Windows zip and setup.exe
 	@$(WITH_FFMPEG) .ci/package.sh $(VERSION) '-X main.version=$(VERSION)'
+	@$(WITH_FFMPEG) --windows .ci/package-windows.sh $(VERSION) '-X main.version=$(VERSION)'
 
 bench: deps ## run the benchmarks (our relay against the ffmpeg CLI)
 	$(GO_TEST_ENV) $(WITH_FFMPEG) go test -run '^$$' -bench . -timeout 40m ./...
@@ -108,6 +117,7 @@ lint: ## gofmt, go vet, and check that media/ and settings/ never import fyne.io
 	@files=$$(find . -path ./.git -prune -o -path ./.cache -prune -o -name '*.go' -print | xargs -r gofmt -l); \
 	if [ -n "$$files" ]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
 	$(BUILD_FFMPEG) go vet ./...
+	$(WITH_FFMPEG) --windows go vet ./...
 	@pkgs=$$(for d in media settings; do [ -d $$d ] && echo ./$$d/...; done); \
 	[ -z "$$pkgs" ] && exit 0; \
 	bad=$$(go list -e -f '{{.ImportPath}}: {{join .Deps " "}} {{join .TestImports " "}} {{join .XTestImports " "}}' $$pkgs \

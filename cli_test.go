@@ -182,6 +182,12 @@ type binaryRun struct {
 // stops it with SIGTERM as a person would, and reports what it saw.
 func runRelayBinary(t *testing.T, bin string, env []string, until func(line string, s relay.Stats) bool, args ...string) binaryRun {
 	t.Helper()
+	return runRelayBinaryStoppedBy(t, syscall.SIGTERM, bin, env, until, args...)
+}
+
+// runRelayBinaryStoppedBy is runRelayBinary ended by sig instead of SIGTERM.
+func runRelayBinaryStoppedBy(t *testing.T, sig os.Signal, bin string, env []string, until func(line string, s relay.Stats) bool, args ...string) binaryRun {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -206,7 +212,7 @@ func runRelayBinary(t *testing.T, bin string, env []string, until func(line stri
 		r.reached = until(lines.Text(), r.last)
 	}
 	start := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	for lines.Scan() {

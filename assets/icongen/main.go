@@ -1,9 +1,12 @@
 // Command icongen draws Relay Studio's icon: the PNG sizes a Linux desktop
-// needs, from the same geometry as icon.svg. Run it with `go generate
+// needs and the Windows .ico (windows/relaystudio.ico), from the same
+// geometry as icon.svg. Run it with `go generate
 // ./assets` after changing the design; its output is committed.
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
@@ -111,27 +114,64 @@ func main() {
 	if len(os.Args) > 1 {
 		out = os.Args[1]
 	}
+	var ico []icoImage
 	for _, size := range []int{16, 24, 32, 48, 64, 128, 256, 512} {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, render(size)); err != nil {
+			fail(err)
+		}
 		name := filepath.Join(out, "icons", fmt.Sprintf("%dx%d", size, size), "relaystudio.png")
 		if size == 512 {
 			name = filepath.Join(out, "icon.png")
+		} else {
+			ico = append(ico, icoImage{size, buf.Bytes()})
 		}
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		f, err := os.Create(name)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		err = png.Encode(f, render(size))
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
+		write(name, buf.Bytes())
 	}
+	write(filepath.Join(out, "windows", "relaystudio.ico"), encodeICO(ico))
+}
+
+func write(name string, data []byte) {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		fail(err)
+	}
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, err)
+	os.Exit(1)
+}
+
+// icoImage is one size of the Windows icon, PNG-encoded.
+type icoImage struct {
+	size int
+	png  []byte
+}
+
+// encodeICO writes a Windows .ico holding PNG images (what Windows Vista
+// and later read; 256 is stored as 0 in the directory), for the exe's
+// icon resource and the installer.
+func encodeICO(images []icoImage) []byte {
+	var b bytes.Buffer
+	le := func(v any) { binary.Write(&b, binary.LittleEndian, v) }
+	le([3]uint16{0, 1, uint16(len(images))}) // reserved, type 1 = icon, count
+	offset := 6 + 16*len(images)
+	for _, im := range images {
+		dim := uint8(im.size)
+		if im.size >= 256 {
+			dim = 0
+		}
+		le([4]uint8{dim, dim, 0, 0}) // width, height, palette size, reserved
+		le([2]uint16{1, 32})         // colour planes, bits per pixel
+		le(uint32(len(im.png)))      // size of the image data
+		le(uint32(offset))           // where it starts
+		offset += len(im.png)
+	}
+	for _, im := range images {
+		b.Write(im.png)
+	}
+	return b.Bytes()
 }
