@@ -222,6 +222,8 @@ func TestWindowsZipUnderWine(t *testing.T) {
 	}
 	dir := folder + `\` + pkg
 	cli, gui := dir+`\relaystudio.com`, dir+`\relaystudio.exe`
+	checkResources(t, p.host(cli), "relaystudio.com")
+	checkResources(t, p.host(gui), "relaystudio.exe")
 	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancel()
 
@@ -444,8 +446,13 @@ func (w *wineWindow) stop(t *testing.T) {
 		if err != nil {
 			t.Errorf("the window exited with %v after Ctrl+Q\n%s", err, w.out())
 		}
-	case <-time.After(20 * time.Second):
-		t.Errorf("the window was still open 20 s after Ctrl+Q\n%s", w.out())
+		// Rarely, under Wine, the process outlives its closed window; the
+		// studio then ends itself (ui.quitGrace) once its streams stopped.
+		if strings.Contains(w.out(), "exiting anyway") {
+			t.Logf("the window needed the quit watchdog to end:\n%s", w.out())
+		}
+	case <-time.After(30 * time.Second):
+		t.Errorf("the window was still open 30 s after Ctrl+Q\n%s", w.out())
 	}
 }
 
@@ -644,6 +651,44 @@ func TestSettingsUnderWine(t *testing.T) {
 	for _, name := range []string{"TestSaveWindows", "TestSaveOverOpenFile", "TestSaveOverLockedFile"} {
 		if !strings.Contains(out, "--- PASS: "+name+" ") {
 			t.Errorf("%s did not pass", name)
+		}
+	}
+}
+
+// checkResources: the exe carries the icon (the PNGs of
+// assets/windows/relaystudio.ico, verbatim) and a version resource with
+// FyneApp.toml's name and version (UTF-16 strings, as Explorer reads them).
+func checkResources(t *testing.T, exe, filename string) {
+	t.Helper()
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	icon, err := os.ReadFile("assets/icons/256x256/relaystudio.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, icon) {
+		t.Errorf("%s does not carry the app icon", filename)
+	}
+	utf16 := func(s string) []byte {
+		var b []byte
+		for _, r := range s {
+			b = append(b, byte(r), byte(r>>8))
+		}
+		return b
+	}
+	toml, err := os.ReadFile("FyneApp.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := regexp.MustCompile(`(?m)^\s*Version\s*=\s*"([^"]+)"`).FindSubmatch(toml)
+	if version == nil {
+		t.Fatal("FyneApp.toml has no Version")
+	}
+	for _, s := range []string{"ProductName", "Relay Studio", "ProductVersion", string(version[1]), "OriginalFilename", filename} {
+		if !bytes.Contains(data, utf16(s+"\x00")) {
+			t.Errorf("%s: the version resource lacks %q", filename, s)
 		}
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -119,6 +120,8 @@ type Studio struct {
 	lastSaveErr                       error
 	settingOutput                     bool // filling the controls: their callbacks must not save
 	closing                           bool
+	onQuit                            func()      // Run's exitIfStuck
+	streamsStopped                    atomic.Bool // quit has stopped every stream
 	logSeen                           uint64
 	cpu                               cpuMeter
 	cpuPercent                        float64
@@ -229,6 +232,7 @@ func Run(opt Options) error {
 		return err
 	}
 	defer s.Close()
+	s.onQuit = s.exitIfStuck
 	s.win.SetMaster()
 	s.win.ShowAndRun()
 	// Fyne's driver quits the app on Ctrl-C in the terminal and on SIGTERM
@@ -305,8 +309,33 @@ func (s *Studio) quit() {
 	}
 	s.closing = true
 	s.log.Info("quitting: stopping every stream")
+	if s.onQuit != nil {
+		s.onQuit()
+	}
 	s.Close() // drops pending typing too: no restart of streams that stop
+	s.streamsStopped.Store(true)
 	s.win.Close()
+}
+
+// quitGrace bounds how long the real app may take to end once quitting
+// has begun. Under Wine the window system has been seen, rarely, to keep
+// the process alive after the window closed; an invisible process that
+// holds its files open is worse than an exit, and by then the settings are
+// saved (every change is saved when made).
+const quitGrace = 15 * time.Second
+
+// exitIfStuck ends the process quitGrace after quitting began, if it has
+// not ended by itself: with 0 once the streams have stopped, 1 if even
+// they had not. Only Run arms it, never a test.
+func (s *Studio) exitIfStuck() {
+	time.AfterFunc(quitGrace, func() {
+		stopped := s.streamsStopped.Load()
+		s.log.Error("still running 15 s after quitting: exiting anyway", "streams stopped", stopped)
+		if stopped {
+			os.Exit(0)
+		}
+		os.Exit(1)
+	})
 }
 
 // Keyboard shortcuts. Ctrl+N and Ctrl+Q are menu items too: the window
