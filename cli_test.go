@@ -223,6 +223,27 @@ func runRelayBinaryStoppedBy(t *testing.T, sig os.Signal, bin string, env []stri
 	return r
 }
 
+// checkArrived reads back with ffprobe what nginx recorded of key, the
+// test pattern relayed as H.264 640x360 and AAC 48 kHz, and checks that
+// and that at least minDuration of it arrived.
+func checkArrived(t *testing.T, n *ingest.Nginx, key string, minDuration time.Duration) ingest.Report {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	rep, err := ingest.Probe(ctx, n.Recording("live", key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("nginx got: %s", rep)
+	if rep.VideoCodec != "h264" || rep.Width != 640 || rep.Height != 360 || rep.AudioCodec != "aac" || rep.SampleRate != 48000 {
+		t.Errorf("nginx got %s, want H.264 640x360 and AAC 48 kHz", rep)
+	}
+	if rep.Duration < minDuration {
+		t.Errorf("nginx got %v of the relay, want about 5 s", rep.Duration)
+	}
+	return rep
+}
+
 // TestRelayBinaryRTMPSTrustsSSLCertFile: the binary verifies an RTMPS
 // ingest against the system's trust store, which SSL_CERT_FILE replaces: a
 // certificate signed by a CA in that file is accepted; without it, refused

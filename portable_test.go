@@ -80,17 +80,5 @@ func TestPortableTarballInDebianRoot(t *testing.T) {
 	if len(r.last.Destinations) != 1 || r.last.Destinations[0].State != relay.StateLive {
 		t.Fatalf("the relay in the root never went live: %+v\n%s", r.last, r.stderr)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	rep, err := ingest.Probe(ctx, n.Recording("live", key))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("nginx got: %s", rep)
-	if rep.VideoCodec != "h264" || rep.Width != 640 || rep.Height != 360 || rep.AudioCodec != "aac" || rep.SampleRate != 48000 {
-		t.Errorf("nginx got %s, want H.264 640x360 and AAC 48 kHz", rep)
-	}
-	if rep.Duration < 3*time.Second {
-		t.Errorf("nginx got %v of the relay, want about 5 s", rep.Duration)
-	}
+	checkArrived(t, n, key, 3*time.Second)
 }

@@ -365,10 +365,7 @@ func TestSaveCrashBeforeRenameKeepsOldFile(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(fields(loaded), fields(fullConfig())) {
 		t.Fatalf("old config does not load after the crash: %v", err)
 	}
-	entries, _ := os.ReadDir(filepath.Dir(path))
-	if len(entries) != 1 {
-		t.Fatalf("temporary file left behind: %v", entries)
-	}
+	assertAlone(t, path)
 }
 
 func TestSaveRefuses(t *testing.T) {
@@ -696,5 +693,15 @@ func TestValidateWithoutFile(t *testing.T) {
 	err := c.Validate()
 	if err == nil || err.Error() != `streams[1].name: "test PATTERN" is already the name of streams[0]: stream names must differ` {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// assertAlone: path is the only file in its folder (no temporary file was
+// left behind by a save).
+func assertAlone(t *testing.T, path string) {
+	t.Helper()
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 || entries[0].Name() != filepath.Base(path) {
+		t.Fatalf("temporary file left behind: %v", entries)
 	}
 }

@@ -123,10 +123,7 @@ func TestSaveWindows(t *testing.T) {
 	if err != nil || got.Streams[0].Name != "xxxxx" {
 		t.Fatalf("load after saves: %v", err)
 	}
-	entries, _ := os.ReadDir(filepath.Dir(path))
-	if len(entries) != 1 {
-		t.Fatalf("left behind: %v", entries)
-	}
+	assertAlone(t, path)
 }
 
 func TestPrivacyProblemWindows(t *testing.T) {
@@ -175,10 +172,7 @@ func TestSaveOverOpenFile(t *testing.T) {
 	if err != nil || got.Streams[0].Name != "Changed while open" {
 		t.Fatalf("load: %v", err)
 	}
-	entries, _ := os.ReadDir(filepath.Dir(path))
-	if len(entries) != 1 {
-		t.Fatalf("left behind: %v", entries)
-	}
+	assertAlone(t, path)
 }
 
 // A program that holds the file with no sharing at all: the save fails
@@ -204,8 +198,5 @@ func TestSaveOverLockedFile(t *testing.T) {
 	if mustRead(t, path) != before {
 		t.Fatal("the old file changed")
 	}
-	entries, _ := os.ReadDir(filepath.Dir(path))
-	if len(entries) != 1 {
-		t.Fatalf("left behind: %v", entries)
-	}
+	assertAlone(t, path)
 }

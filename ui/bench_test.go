@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 
+	"github.com/relaystudio/relaystudio/internal/testx"
 	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
 	"github.com/relaystudio/relaystudio/media/testpeer/ingest"
@@ -64,17 +65,7 @@ func BenchmarkPreviewCost(b *testing.B) {
 	defer cam.Close()
 	ng := ingest.StartNginx(b, ingest.Options{})
 
-	display := freeDisplay(b)
-	xvfb := exec.Command("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-	if err := xvfb.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() {
-		_ = xvfb.Process.Kill()
-		_ = xvfb.Wait()
-	}()
-	socket := "/tmp/.X11-unix/X" + strings.TrimPrefix(display, ":")
-	waitUntil(b, ctx, 5*time.Second, "Xvfb to listen", func() bool { _, err := os.Stat(socket); return err == nil })
+	display := testx.StartXvfb(b)
 
 	config := func(key string, previewFPS int) string {
 		path := filepath.Join(dir, key+".toml")

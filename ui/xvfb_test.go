@@ -3,9 +3,8 @@ package ui
 import (
 	"bytes"
 	"context"
-	"fmt"
+	"github.com/relaystudio/relaystudio/internal/testx"
 	"image"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,17 +41,7 @@ func TestRealWindowUnderXvfb(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Second)
 	defer cancel()
 
-	display := freeDisplay(t)
-	xvfb := exec.Command("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-	if err := xvfb.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		xvfb.Process.Kill()
-		xvfb.Wait()
-	}()
-	socket := "/tmp/.X11-unix/X" + strings.TrimPrefix(display, ":")
-	waitUntil(t, ctx, 5*time.Second, "Xvfb to listen", func() bool { _, err := os.Stat(socket); return err == nil })
+	display := testx.StartXvfb(t)
 
 	var out bytes.Buffer
 	app := exec.Command(bin, "--config", filepath.Join(dir, "config.toml"))
@@ -71,19 +60,19 @@ func TestRealWindowUnderXvfb(t *testing.T) {
 			t.Errorf("wrong-thread Fyne calls:\n%s", out.String())
 		}
 	}()
-	waitUntil(t, ctx, 3*time.Second, "the window to appear", func() bool {
+	testx.WaitUntil(t, ctx, 3*time.Second, "the window to appear", func() bool {
 		o, _ := exec.Command("xwininfo", "-display", display, "-root", "-tree").Output()
 		return bytes.Contains(o, []byte(`"Relay Studio"`))
 	})
 	t.Logf("window appeared after %v", time.Since(started).Round(time.Millisecond))
 	// Let the first frames arrive, then take two shots a second apart.
 	time.Sleep(2 * time.Second)
-	a := screenshot(t, ctx, display, filepath.Join(dir, "a.png"))
+	a := testx.Screenshot(t, ctx, display, filepath.Join(dir, "a.png"))
 	time.Sleep(time.Second)
-	b := screenshot(t, ctx, display, filepath.Join(dir, "b.png"))
+	b := testx.Screenshot(t, ctx, display, filepath.Join(dir, "b.png"))
 	// The preview sits in the middle of the window's top part.
 	region := image.Rect(400, 100, 900, 400)
-	if sameRegion(a, b, region) {
+	if testx.SameRegion(a, b, region) {
 		t.Fatalf("the preview did not change between two screenshots a second apart (shots in %s)", dir)
 	}
 	if shot := os.Getenv("RELAYSTUDIO_UI_SHOT"); shot != "" {
@@ -131,66 +120,4 @@ func TestRealWindowUnderXvfb(t *testing.T) {
 		<-exited
 		t.Errorf("still running 10 s after SIGTERM")
 	}
-}
-
-func freeDisplay(t testing.TB) string {
-	for n := 90; n < 190; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
-			continue
-		}
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		return fmt.Sprintf(":%d", n)
-	}
-	t.Skip("no free X display number")
-	return ""
-}
-
-// waitUntil polls cond: X servers and windows give no notification a test
-// could wait on.
-func waitUntil(t testing.TB, ctx context.Context, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, d)
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s: %v", what, ctx.Err())
-		case <-tick.C:
-		}
-	}
-}
-
-func screenshot(t *testing.T, ctx context.Context, display, path string) image.Image {
-	t.Helper()
-	cmd := exec.CommandContext(ctx, "ffmpeg", "-loglevel", "error", "-y", "-f", "x11grab", "-video_size", "1280x800", "-i", display, "-frames:v", "1", path)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("screenshot: %v\n%s", err, out)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
-}
-
-func sameRegion(a, b image.Image, r image.Rectangle) bool {
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			if a.At(x, y) != b.At(x, y) {
-				return false
-			}
-		}
-	}
-	return true
 }
