@@ -99,6 +99,17 @@ func evenRound(v float64) int {
 	return n
 }
 
+// Defaults of a stream's settings: the engine (relay.Config), the settings
+// file and the command line all start from these.
+const (
+	// TestPattern is the input URL of the built-in test source.
+	TestPattern             = "test://pattern"
+	DefaultVideoBitrate     = 2_500_000
+	DefaultAudioBitrate     = 128_000
+	DefaultPreset           = "veryfast"
+	DefaultKeyframeInterval = 2 * time.Second
+)
+
 // Limits of a stream's settings, shared by the engine and the settings file
 // so that a file that checks out also starts.
 const (
@@ -204,11 +215,7 @@ func redact(u string, server bool) string {
 		p.RawQuery = redactQuery(p.Query(), p.RawQuery)
 		return p.String()
 	}
-	// The path is split by hand, as the publisher does: platforms put
-	// queries before the key ("live2?backup=1/KEY").
-	_, rest, _ := strings.Cut(u, "://")
-	_, path, _ := strings.Cut(rest, "/")
-	app, _, hasKey := rtmpSplit(path)
+	_, _, app, _, hasKey := SplitRTMP(u)
 	switch {
 	case hasKey:
 		app += "/xxxxx"
@@ -249,19 +256,41 @@ func RTMPServer(u string) string {
 	if err != nil || p.Host == "" {
 		return "<invalid URL>"
 	}
-	_, rest, _ := strings.Cut(u, "://")
-	_, path, _ := strings.Cut(rest, "/")
-	app, _, _ := rtmpSplit(path)
+	_, _, app, _, _ := SplitRTMP(u)
 	return p.Scheme + "://" + p.Host + "/" + app
 }
 
-// rtmpSplit splits an RTMP path "/app/key" into the application name and the
-// stream key. Multi-level apps ("/live/sub/key") keep all but the last element.
-func rtmpSplit(path string) (app, key string, hasKey bool) {
-	path = strings.Trim(path, "/")
+// SplitRTMP splits an RTMP(S) URL, by hand rather than with url.Parse:
+// platforms put queries in the middle ("live2?backup=1/KEY") or after the
+// key, and both must reach the server unchanged. The application is every
+// path element but the last ("live" or "live/sub"), the key the last one;
+// hasKey is false when the path has a single element (an app without a
+// key, or a key without an app); "//KEY" is a key with an empty app. It checks nothing: rtmp.ParseURL does.
+// The publisher, the redaction of URLs and the server names shown to
+// people all split with it.
+func SplitRTMP(u string) (scheme, authority, app, key string, hasKey bool) {
+	scheme, rest, _ := strings.Cut(u, "://")
+	authority, path, _ := strings.Cut(rest, "/")
+	path = strings.TrimRight(path, "/")
 	i := strings.LastIndexByte(path, '/')
 	if i < 0 {
-		return path, "", false
+		return scheme, authority, path, "", false
 	}
-	return path[:i], path[i+1:], path[i+1:] != ""
+	return scheme, authority, strings.Trim(path[:i], "/"), path[i+1:], true
+}
+
+// ValidPort reports whether p, the port of a URL as written, is a number
+// between 1 and 65535, and returns it.
+func ValidPort(p string) (int, bool) {
+	if p == "" || len(p) > 5 {
+		return 0, false
+	}
+	n := 0
+	for _, r := range p {
+		if r < '0' || r > '9' {
+			return 0, false
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n, n >= 1 && n <= 65535
 }

@@ -138,3 +138,38 @@ func TestRedactURL(t *testing.T) {
 		t.Errorf("RTMPServer = %q", got)
 	}
 }
+
+func TestSplitRTMP(t *testing.T) {
+	for _, tc := range []struct {
+		in, scheme, authority, app, key string
+		hasKey                          bool
+	}{
+		{"rtmp://a.rtmp.youtube.com/live2/KEY", "rtmp", "a.rtmp.youtube.com", "live2", "KEY", true},
+		{"rtmp://b.rtmp.youtube.com/live2?backup=1/KEY", "rtmp", "b.rtmp.youtube.com", "live2?backup=1", "KEY", true},
+		{"rtmps://live-api-s.facebook.com:443/rtmp/FB-1?s_bl=1", "rtmps", "live-api-s.facebook.com:443", "rtmp", "FB-1?s_bl=1", true},
+		{"rtmp://host/live/sub/KEY/", "rtmp", "host", "live/sub", "KEY", true},
+		{"rtmp://host//live/KEY", "rtmp", "host", "live", "KEY", true},
+		{"rtmp://host/live", "rtmp", "host", "live", "", false},
+		{"rtmp://host//KEY", "rtmp", "host", "", "KEY", true},
+		{"rtmp://host", "rtmp", "host", "", "", false},
+	} {
+		scheme, authority, app, key, hasKey := SplitRTMP(tc.in)
+		if scheme != tc.scheme || authority != tc.authority || app != tc.app || key != tc.key || hasKey != tc.hasKey {
+			t.Errorf("SplitRTMP(%q) = %q %q %q %q %v, want %q %q %q %q %v", tc.in,
+				scheme, authority, app, key, hasKey, tc.scheme, tc.authority, tc.app, tc.key, tc.hasKey)
+		}
+	}
+}
+
+func TestValidPort(t *testing.T) {
+	for p, want := range map[string]int{"1": 1, "554": 554, "65535": 65535} {
+		if n, ok := ValidPort(p); !ok || n != want {
+			t.Errorf("ValidPort(%q) = %d, %v; want %d, true", p, n, ok, want)
+		}
+	}
+	for _, p := range []string{"", "0", "65536", "99999", "+80", "-1", "8o", "000001"} {
+		if n, ok := ValidPort(p); ok {
+			t.Errorf("ValidPort(%q) = %d, true; want false", p, n)
+		}
+	}
+}

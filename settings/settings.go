@@ -22,7 +22,7 @@ import (
 const CurrentVersion = 1
 
 // TestPatternSource is the source of the built-in test pattern.
-const TestPatternSource = "test://pattern"
+const TestPatternSource = media.TestPattern
 
 // RTSP transports a stream may ask for.
 const (
@@ -46,15 +46,20 @@ const (
 	AudioNone   = "none"   // send video only
 )
 
-// Defaults of the fields a file may leave out.
+// Defaults of the fields a file may leave out: the engine's (media), as
+// the file writes them.
+var (
+	DefaultVideoBitrate     = media.FormatBitrate(media.DefaultVideoBitrate)
+	DefaultKeyframeInterval = media.DefaultKeyframeInterval.String()
+	DefaultAudioBitrate     = media.FormatBitrate(media.DefaultAudioBitrate)
+)
+
+// More defaults of the fields a file may leave out.
 const (
-	DefaultRTSPTransport    = TransportAuto
-	DefaultVideoMode        = VideoCopy
-	DefaultVideoBitrate     = "2500k"
-	DefaultPreset           = "veryfast"
-	DefaultKeyframeInterval = "2s"
-	DefaultAudioMode        = AudioAuto
-	DefaultAudioBitrate     = "128k"
+	DefaultRTSPTransport = TransportAuto
+	DefaultVideoMode     = VideoCopy
+	DefaultPreset        = media.DefaultPreset
+	DefaultAudioMode     = AudioAuto
 	// DefaultPreviewFPS is the window's preview rate unless the file says
 	// otherwise; MaxPreviewFPS is the highest the window shows.
 	DefaultPreviewFPS = 30

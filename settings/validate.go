@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/relaystudio/relaystudio/media"
@@ -111,7 +110,7 @@ func (v *validator) host(path, raw string, p *url.URL) {
 		return
 	}
 	if port := p.Port(); port != "" {
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		if _, ok := media.ValidPort(port); !ok {
 			v.addf(path, "%s: port must be between 1 and 65535", media.RedactURL(raw))
 		}
 	}

@@ -198,13 +198,13 @@ func NewVideoEncoder(c VideoEncoderConfig) (*VideoEncoder, error) {
 		return nil, fmt.Errorf("bitrate %d is out of range", c.Bitrate)
 	}
 	if c.Preset == "" {
-		c.Preset = "veryfast"
+		c.Preset = media.DefaultPreset
 	}
 	if err := media.CheckPreset(c.Preset); err != nil {
 		return nil, err
 	}
 	if c.KeyframeInterval <= 0 {
-		c.KeyframeInterval = 2 * time.Second
+		c.KeyframeInterval = media.DefaultKeyframeInterval
 	}
 	codec := astiav.FindEncoderByName(videoEncoder)
 	if codec == nil {

@@ -48,27 +48,6 @@ func TestDescribe(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
-	normal := backoff{min: time.Second, max: 30 * time.Second}
-	for i, base := range []time.Duration{1, 2, 4, 8, 16, 30, 30, 30} {
-		base *= time.Second
-		d := normal.next()
-		if d < base*8/10 || d > min(base*12/10, 30*time.Second) {
-			t.Errorf("attempt %d: %s, want %s ±20%% capped at 30s", i, d, base)
-		}
-	}
-	normal.reset()
-	if d := normal.next(); d > 1200*time.Millisecond {
-		t.Errorf("after reset: %s", d)
-	}
-	refused := backoff{min: 10 * time.Second, max: 60 * time.Second, floor: 10 * time.Second}
-	for i := range 8 {
-		if d := refused.next(); d < 10*time.Second || d > 60*time.Second {
-			t.Errorf("refused attempt %d: %s, want 10s..60s", i, d)
-		}
-	}
-}
-
 func TestClock(t *testing.T) {
 	var k clock
 	steps := []struct {

@@ -14,16 +14,18 @@
 package rtmp
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/relaystudio/relaystudio/media"
 )
 
 // Defaults of the Publisher's configuration fields.
@@ -46,18 +48,19 @@ const (
 	dropLogEvery = 5 * time.Second
 )
 
-// State is where a publisher stands, for people and for the UI.
-type State string
+// State is where a publisher stands, for people and for the UI: the
+// engine's states (media.State), named here for this package's readers.
+type State = media.State
 
 // Publisher states.
 const (
-	StateIdle       State = "idle"       // not started
-	StateConnecting State = "connecting" // dialing, handshaking, publishing
-	StateLive       State = "live"       // accepted by the server; media flows once headers and a keyframe arrive
-	StateRetrying   State = "retrying"   // the connection failed; waiting to reconnect (Reason says why and when)
-	StateRefused    State = "refused"    // the key, the app or the certificate was refused; final unless Retry
-	StateStopped    State = "stopped"    // closed by Close
-	StateFailed     State = "failed"     // the connection failed and Retry is off; final
+	StateIdle       = media.StateIdle       // not started
+	StateConnecting = media.StateConnecting // dialing, handshaking, publishing
+	StateLive       = media.StateLive       // accepted by the server; media flows once headers and a keyframe arrive
+	StateRetrying   = media.StateRetrying   // the connection failed; waiting to reconnect (Reason says why and when)
+	StateRefused    = media.StateRefused    // the key, the app or the certificate was refused; final unless Retry
+	StateStopped    = media.StateStopped    // closed by Close
+	StateFailed     = media.StateFailed     // the connection failed and Retry is off; final
 )
 
 // Stats is a snapshot of a publisher, cheap enough to poll every second.
@@ -214,9 +217,9 @@ func (p *Publisher) Start() error {
 	p.cfg = connConfig{
 		target:           t,
 		log:              p.log,
-		dialTimeout:      orDefault(p.DialTimeout, defaultDialTimeout),
-		handshakeTimeout: orDefault(p.HandshakeTimeout, defaultHandshakeTimeout),
-		writeTimeout:     orDefault(p.WriteTimeout, defaultWriteTimeout),
+		dialTimeout:      cmp.Or(p.DialTimeout, defaultDialTimeout),
+		handshakeTimeout: cmp.Or(p.HandshakeTimeout, defaultHandshakeTimeout),
+		writeTimeout:     cmp.Or(p.WriteTimeout, defaultWriteTimeout),
 		bytesSent:        &p.bytesSent,
 	}
 	if t.Scheme == "rtmps" {
@@ -241,13 +244,6 @@ func (p *Publisher) Start() error {
 
 	go p.run()
 	return nil
-}
-
-func orDefault(d, def time.Duration) time.Duration {
-	if d <= 0 {
-		return def
-	}
-	return d
 }
 
 // SetHeaders sets the metadata and sequence headers. They are sent after
@@ -411,8 +407,8 @@ func (p *Publisher) run() {
 }
 
 func (p *Publisher) loop() error {
-	normal := backoff{min: time.Second, max: 30 * time.Second}
-	refused := backoff{min: 10 * time.Second, max: 60 * time.Second, floor: 10 * time.Second}
+	normal := media.Backoff{Min: time.Second, Max: 30 * time.Second}
+	refused := media.Backoff{Min: 10 * time.Second, Max: 60 * time.Second, Floor: 10 * time.Second}
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
 			p.mu.Lock()
@@ -432,8 +428,8 @@ func (p *Publisher) loop() error {
 		p.mu.Unlock()
 		p.log.Warn("destination failed", "reason", reason, "err", err)
 		if liveFor >= stableAfter {
-			normal.reset()
-			refused.reset()
+			normal.Reset()
+			refused.Reset()
 		}
 
 		if !p.retry {
@@ -449,9 +445,9 @@ func (p *Publisher) loop() error {
 			delay time.Duration
 		)
 		if isRefusal {
-			state, delay = StateRefused, refused.next()
+			state, delay = StateRefused, refused.Next()
 		} else {
-			state, delay = StateRetrying, normal.next()
+			state, delay = StateRetrying, normal.Next()
 		}
 		shown := retryReason(delay, math.Round, reason)
 		if p.retryScale > 0 {
@@ -669,23 +665,3 @@ func (p *Publisher) setRetry(s State, reason, why string, retryAt time.Time) {
 		p.log.Info("destination "+string(s), "reason", reason)
 	}
 }
-
-// backoff yields reconnect delays: min, doubling up to max, each with
-// ±20 % jitter so that many destinations do not retry in lockstep, and
-// kept within [floor, max].
-type backoff struct {
-	min, max, floor time.Duration
-	cur             time.Duration
-}
-
-func (b *backoff) next() time.Duration {
-	if b.cur == 0 {
-		b.cur = b.min
-	}
-	d := b.cur
-	b.cur = min(b.cur*2, b.max)
-	j := time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-	return min(max(j, b.floor), b.max)
-}
-
-func (b *backoff) reset() { b.cur = 0 }

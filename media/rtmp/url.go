@@ -1,11 +1,14 @@
 package rtmp
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/relaystudio/relaystudio/media"
 )
 
 // Target is a parsed publishing URL: rtmp[s]://host[:port]/app[/more]/key.
@@ -27,21 +30,34 @@ type Target struct {
 	hostPort string // host[:port] exactly as written, for tcUrl
 }
 
+// ErrNoAppOrKey marks a publishing URL without both an application and a
+// stream key: the most common mistake when pasting from a platform, which
+// shows the server URL and the key apart.
+var ErrNoAppOrKey = errors.New("the URL needs an application and a stream key")
+
+// appKeyError is a ParseURL error that is ErrNoAppOrKey.
+type appKeyError struct{ error }
+
+func (appKeyError) Is(target error) bool { return target == ErrNoAppOrKey }
+
 // ParseURL validates a publishing URL and splits it. Errors say what is
 // wrong and never contain the stream key.
 func ParseURL(u string) (Target, error) {
 	s := strings.TrimSpace(u)
+	scheme, authority, app, key, hasKey := media.SplitRTMP(s)
+	hasScheme := strings.Contains(s, "://")
 	// Errors show at most scheme://host: whatever follows may be, or
 	// contain, the key (a missing app makes the key look like one).
 	shown := "URL"
-	if scheme, rest, ok := strings.Cut(s, "://"); ok {
-		authority, _, _ := strings.Cut(rest, "/")
-		if !strings.Contains(authority, "@") {
-			shown = scheme + "://" + authority + "/…"
-		}
+	if hasScheme && !strings.Contains(authority, "@") {
+		shown = scheme + "://" + authority + "/…"
 	}
 	fail := func(format string, args ...any) (Target, error) {
 		return Target{}, fmt.Errorf("destination %s: "+format, append([]any{shown}, args...)...)
+	}
+	noAppOrKey := func(format string, args ...any) (Target, error) {
+		_, err := fail(format, args...)
+		return Target{}, appKeyError{err}
 	}
 	if s == "" {
 		return Target{}, fmt.Errorf("destination: the URL is empty; want rtmp://host/app/key or rtmps://host/app/key")
@@ -49,8 +65,7 @@ func ParseURL(u string) (Target, error) {
 	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7F }) {
 		return fail("the URL contains spaces or control characters")
 	}
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok {
+	if !hasScheme {
 		return fail("want rtmp://host/app/key or rtmps://host/app/key")
 	}
 	var t Target
@@ -62,11 +77,6 @@ func ParseURL(u string) (Target, error) {
 	default:
 		return fail("scheme %q is not supported; use rtmp:// or rtmps://", scheme)
 	}
-
-	// The path is split by hand rather than with url.Parse: platforms put
-	// queries in the middle ("live2?backup=1/KEY") or after the key, and
-	// both must reach the server unchanged.
-	authority, path, _ := strings.Cut(rest, "/")
 	if strings.Contains(authority, "@") {
 		return fail("user:password@ is not supported in RTMP URLs; the stream key carries the credentials")
 	}
@@ -80,8 +90,8 @@ func ParseURL(u string) (Target, error) {
 	t.Host = pu.Hostname()
 	t.hostPort = authority
 	if p := pu.Port(); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 65535 {
+		n, ok := media.ValidPort(p)
+		if !ok {
 			return fail("port %q must be between 1 and 65535", p)
 		}
 		t.Port = n
@@ -89,20 +99,17 @@ func ParseURL(u string) (Target, error) {
 		return fail("the port after ':' is empty")
 	}
 
-	path = strings.TrimRight(path, "/")
-	i := strings.LastIndexByte(path, '/')
-	if i < 0 {
-		if path == "" {
-			return fail("the application and the stream key are missing; want %s://%s/app/key", t.Scheme, authority)
-		}
+	switch {
+	case !hasKey && app == "":
+		return noAppOrKey("the application and the stream key are missing; want %s://%s/app/key", t.Scheme, authority)
+	case !hasKey:
 		// One element: the server URL without the key, or a key without
 		// the app. Do not echo it: it may be the key.
-		return fail("want %s://%s/app/key, with both the application and the stream key", t.Scheme, authority)
+		return noAppOrKey("want %s://%s/app/key, with both the application and the stream key", t.Scheme, authority)
+	case app == "":
+		return noAppOrKey("the application is missing; want %s://%s/app/key", t.Scheme, authority)
 	}
-	t.App, t.Key = strings.Trim(path[:i], "/"), path[i+1:]
-	if t.App == "" {
-		return fail("the application is missing; want %s://%s/app/key", t.Scheme, authority)
-	}
+	t.App, t.Key = app, key
 	return t, nil
 }
 

@@ -8,13 +8,13 @@
 package rtsp
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -137,8 +137,7 @@ func ParseURL(u string) error {
 		return fmt.Errorf("camera URL %s has no host: want rtsp://host/path", red)
 	}
 	if port := p.Port(); port != "" {
-		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 {
+		if _, ok := media.ValidPort(port); !ok {
 			return fmt.Errorf("camera URL %s: port %q must be a number between 1 and 65535", red, port)
 		}
 	}
@@ -201,8 +200,8 @@ func (s *Source) Start() error {
 		transportName:  transportName,
 		sink:           s.Sink,
 		log:            log.With("camera", media.RedactURL(s.URL)),
-		readTimeout:    orDefault(s.ReadTimeout, DefaultReadTimeout),
-		connectTimeout: orDefault(s.ConnectTimeout, DefaultConnectTimeout),
+		readTimeout:    cmp.Or(s.ReadTimeout, DefaultReadTimeout),
+		connectTimeout: cmp.Or(s.ConnectTimeout, DefaultConnectTimeout),
 		tlsConfig:      s.TLSConfig.Clone(), // gortsplib writes ServerName into it
 		run:            run,
 		limiter:        newLogLimiter(logInterval),
@@ -214,13 +213,6 @@ func (s *Source) Start() error {
 		run.err = ss.runSession(ctx)
 	}()
 	return nil
-}
-
-func orDefault(d, def time.Duration) time.Duration {
-	if d <= 0 {
-		return def
-	}
-	return d
 }
 
 // Close ends the session and waits for it to stop. It is prompt in every
