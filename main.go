@@ -217,7 +217,7 @@ func parseRelayFlags(args []string) (relayOptions, error) {
 	fs.StringVar(&size, "size", "", "")
 	fs.StringVar(&fpsIn, "fps", "", "")
 	fs.StringVar(&bitrate, "bitrate", "2500k", "")
-	fs.StringVar(&preset, "preset", relay.DefaultPreset, "")
+	fs.StringVar(&preset, "preset", media.DefaultPreset, "")
 	fs.StringVar(&keyint, "keyint", "2s", "")
 	fs.StringVar(&audioMode, "audio", "auto", "")
 	fs.StringVar(&audioBitrate, "audio-bitrate", "128k", "")

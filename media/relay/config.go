@@ -39,14 +39,6 @@ const (
 	AudioNone   AudioMode = "none"   // no audio track
 )
 
-// Defaults applied by Config.withDefaults.
-const (
-	DefaultVideoBitrate     = 2_500_000
-	DefaultAudioBitrate     = 128_000
-	DefaultPreset           = "veryfast"
-	DefaultKeyframeInterval = 2 * time.Second
-)
-
 // VideoConfig is the video part of a rendition.
 type VideoConfig struct {
 	// Mode defaults to copy.
@@ -118,19 +110,19 @@ func (c Config) withDefaults() Config {
 		c.Video.Mode = VideoCopy
 	}
 	if c.Video.Bitrate == 0 {
-		c.Video.Bitrate = DefaultVideoBitrate
+		c.Video.Bitrate = media.DefaultVideoBitrate
 	}
 	if c.Video.Preset == "" {
-		c.Video.Preset = DefaultPreset
+		c.Video.Preset = media.DefaultPreset
 	}
 	if c.Video.KeyframeInterval == 0 {
-		c.Video.KeyframeInterval = DefaultKeyframeInterval
+		c.Video.KeyframeInterval = media.DefaultKeyframeInterval
 	}
 	if c.Audio.Mode == "" {
 		c.Audio.Mode = AudioAuto
 	}
 	if c.Audio.Bitrate == 0 {
-		c.Audio.Bitrate = DefaultAudioBitrate
+		c.Audio.Bitrate = media.DefaultAudioBitrate
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -205,8 +197,9 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// TestPattern is the input URL of the built-in test source.
-const TestPattern = "test://pattern"
+// TestPattern is the input URL of the built-in test source (media's,
+// named here for the engine's callers).
+const TestPattern = media.TestPattern
 
 // ValidateInput checks a source URL: rtsp://, rtsps:// or test://pattern.
 func ValidateInput(in string) error {
@@ -232,7 +225,7 @@ func ValidateInput(in string) error {
 	if u.Hostname() == "" {
 		return invalid("input %s has no host", media.RedactURL(in))
 	}
-	if p := u.Port(); p != "" && !validPort(p) {
+	if p := u.Port(); p != "" && !portOK(p) {
 		return invalid("input %s: port %q is not a number between 1 and 65535", media.RedactURL(in), p)
 	}
 	return nil
@@ -258,35 +251,21 @@ func ValidateOutput(out string) error {
 	if u.Hostname() == "" {
 		return invalid("output %s has no host", media.RedactURL(out))
 	}
-	if p := u.Port(); p != "" && !validPort(p) {
+	if p := u.Port(); p != "" && !portOK(p) {
 		return invalid("output %s: port %q is not a number between 1 and 65535", media.RedactURL(out), p)
 	}
-	// Split by hand as the publisher does: platforms put queries before the
-	// key (rtmp://b.rtmp.youtube.com/live2?backup=1/KEY).
-	_, rest, _ := strings.Cut(out, "://")
-	_, path, _ := strings.Cut(rest, "/")
-	parts := strings.Split(strings.Trim(path, "/"), "/")
-	if len(parts) < 2 || parts[0] == "" || parts[len(parts)-1] == "" {
-		return invalid("output %s needs an application and a stream key: rtmp://host/app/STREAM-KEY", media.RedactURL(out))
-	}
-	// What the publisher would refuse (user:password@, spaces, an empty
-	// port) is refused here, before anything starts.
+	// What the publisher would refuse (no key, user:password@, spaces, an
+	// empty port) is refused here, before anything starts.
 	if _, err := rtmp.ParseURL(out); err != nil {
+		if errors.Is(err, rtmp.ErrNoAppOrKey) {
+			return invalid("output %s needs an application and a stream key: rtmp://host/app/STREAM-KEY", media.RedactURL(out))
+		}
 		return invalid("output %v", strings.TrimPrefix(err.Error(), "destination "))
 	}
 	return nil
 }
 
-func validPort(p string) bool {
-	n := 0
-	for _, r := range p {
-		if r < '0' || r > '9' {
-			return false
-		}
-		n = n*10 + int(r-'0')
-		if n > 65535 {
-			return false
-		}
-	}
-	return n >= 1
+func portOK(p string) bool {
+	_, ok := media.ValidPort(p)
+	return ok
 }

@@ -70,7 +70,8 @@ func TestUnusableCameraAudioBecomesSilence(t *testing.T) {
 		"Opus at an impossible rate": {Codec: media.CodecOpus, SampleRate: -1, Channels: 0},
 	}
 	for name, in := range cases {
-		p := &pipeline{r: r, tracks: media.Tracks{Audio: in}}
+		p := newPipeline(r)
+		p.tracks = media.Tracks{Audio: in}
 		rd := &rendition{audio: AudioConfig{Mode: AudioAuto, Bitrate: 128_000}}
 		if err := p.setupAudio(rd); err != nil {
 			t.Fatalf("%s: %v", name, err)

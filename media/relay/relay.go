@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +28,14 @@ type source interface {
 
 // Relay is one running stream. Create it with New, then Start; Close stops
 // it. All methods are safe for concurrent use.
+//
+// Ownership: three goroutines run a relay, and each is the only writer of
+// what it publishes. runSource owns the camera sessions and publishes
+// sourceState; the pipeline owns decoding, encoding and what is sent, and
+// publishes outputState; the sampler owns the rates and the moment the
+// stream first went live. Stats only reads. The mutex guards the
+// lifecycle alone (started, closed, the terminal error, the current
+// source), which Start, Close and fail change from any goroutine.
 type Relay struct {
 	cfg Config
 	log *slog.Logger
@@ -38,10 +44,13 @@ type Relay struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	inbox  chan inboxItem
-	src    source // the current session's source, under mu
+	done   chan struct{}
 
 	dests []*destination
 	rends []*rendition
+	// openSource makes the source of one camera session: newSource, or a
+	// test's stand-in.
+	openSource func(*relaySink) source
 
 	preview previewTap
 
@@ -52,30 +61,42 @@ type Relay struct {
 	counters counters
 	rates    rates
 
-	mu         sync.Mutex
-	started    bool
-	closed     bool
-	tracks     media.Tracks
-	hasTracks  bool
-	retryAt    time.Time // the camera is down: next attempt at retryAt
-	retryErr   error
+	source    atomic.Pointer[sourceState] // written by runSource only
+	output    atomic.Pointer[outputState] // written by the pipeline only
+	liveSince atomic.Int64                // Unix ns; written by the sampler only
+
+	// newOutput is the latest SetOutput not yet taken by the pipeline;
+	// outputSet wakes the pipeline for it.
+	newOutput atomic.Pointer[outputChange]
+	outputSet chan struct{}
+
+	mu      sync.Mutex
+	started bool
+	closed  bool
+	failed  error  // terminal error, returned by Wait
+	src     source // the current session's source, for Close
+}
+
+// sourceState is what runSource publishes about the camera.
+type sourceState struct {
+	session    uint64    // the current session, from 1
+	retryAt    time.Time // while waiting to reconnect: the next attempt
+	retryErr   error     // while waiting to reconnect: why
+	lastErr    error     // why the last session ended, kept once the camera is back
 	reconnects uint64
-	liveSince  time.Time
-	keyInt     time.Duration
-	warnings   []string
-	lastErr    error
-	failed     error // terminal error, returned by Wait
-	outW       int
-	outH       int
+}
+
+// outputState is what the pipeline publishes: the tracks of the session it
+// has taken, and what it sends.
+type outputState struct {
+	session    uint64 // whose tracks these are; 0 before the first
+	tracks     media.Tracks
+	keyInt     time.Duration // the last interval seen between keyframes
+	outW, outH int
 	audioOut   string
 	videoMode  VideoMode // what the video is sent as: copy, or h264 (also for an H.265 camera in copy mode)
 	audioMode  AudioMode // the audio setting in force
-	done       chan struct{}
-
-	// newOutput is the latest SetOutput not yet applied by the pipeline
-	// (under mu); outputSet wakes the pipeline for it.
-	newOutput *outputChange
-	outputSet chan struct{}
+	warnings   []string
 }
 
 // outputChange is what SetOutput hands to the pipeline.
@@ -110,10 +131,11 @@ func New(cfg Config) (*Relay, error) {
 		log:       cfg.Logger.With("stream", cfg.Name),
 		inbox:     make(chan inboxItem, inboxSize),
 		done:      make(chan struct{}),
-		videoMode: cfg.Video.Mode,
-		audioMode: cfg.Audio.Mode,
 		outputSet: make(chan struct{}, 1),
 	}
+	r.openSource = r.newSource
+	r.source.Store(&sourceState{})
+	r.output.Store(&outputState{videoMode: cfg.Video.Mode, audioMode: cfg.Audio.Mode})
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	if len(cfg.Destinations) > 0 {
 		// One rendition per stream for now; destinations that share
@@ -189,9 +211,7 @@ func (r *Relay) SetOutput(video VideoConfig, audio AudioConfig) error {
 		return err
 	}
 	c = c.withDefaults()
-	r.mu.Lock()
-	r.newOutput = &outputChange{video: c.Video, audio: c.Audio}
-	r.mu.Unlock()
+	r.newOutput.Store(&outputChange{video: c.Video, audio: c.Audio})
 	select {
 	case r.outputSet <- struct{}{}:
 	default: // already signalled: the pipeline takes the latest
@@ -200,8 +220,7 @@ func (r *Relay) SetOutput(video VideoConfig, audio AudioConfig) error {
 }
 
 // newSource makes the source of one session.
-func (r *Relay) newSource() source {
-	sink := relaySink{r}
+func (r *Relay) newSource(sink *relaySink) source {
 	if r.cfg.Input == TestPattern {
 		return &testsrc.Source{Sink: sink, Logger: r.log}
 	}
@@ -223,16 +242,6 @@ const (
 	stableSession = 30 * time.Second
 )
 
-// backoff doubles from retryMin to retryMax with ±20 % jitter, so that many
-// relays that lost the same camera do not knock in step.
-type backoff struct{ n int }
-
-func (b *backoff) next() time.Duration {
-	d := min(float64(retryMin)*math.Pow(2, float64(b.n)), float64(retryMax))
-	b.n = min(b.n+1, 10)
-	return time.Duration(d * (0.8 + 0.4*rand.Float64()))
-}
-
 // permanent reports errors that retrying cannot fix while nothing changes:
 // at the first connection they end the stream with a clear message (the
 // wrong password or path), later they are retried like any other (a camera
@@ -244,13 +253,17 @@ func permanent(err error) bool {
 
 // runSource owns the camera: one session after another, with backoff,
 // until the stream is closed. Units keep monotonic timestamps across
-// sessions (the pipeline rebases them).
+// sessions (the pipeline rebases them). It is the only writer of
+// r.source.
 func (r *Relay) runSource() {
 	defer r.wg.Done()
-	var bo backoff
+	bo := media.Backoff{Min: retryMin, Max: retryMax}
+	st := sourceState{}
 	everUp := false
 	for {
-		src := r.newSource()
+		st.session++
+		sink := &relaySink{r: r, session: st.session}
+		src := r.openSource(sink)
 		r.mu.Lock()
 		if r.ctx.Err() != nil {
 			r.mu.Unlock()
@@ -259,7 +272,8 @@ func (r *Relay) runSource() {
 		// Started under mu so that Close either sees this source or stops
 		// the loop before it starts.
 		r.src = src
-		r.retryAt, r.retryErr = time.Time{}, nil
+		st.retryAt, st.retryErr = time.Time{}, nil
+		r.source.Store(new(st))
 		err := src.Start()
 		r.mu.Unlock()
 		if err != nil {
@@ -271,10 +285,10 @@ func (r *Relay) runSource() {
 		if r.ctx.Err() != nil {
 			return
 		}
-		r.mu.Lock()
-		up := r.hasTracks
-		r.hasTracks = false
-		r.mu.Unlock()
+		// Whether this session got as far as tracks is the source's to
+		// say, not the pipeline's: the pipeline may not have taken them
+		// yet when a session ends early.
+		up := sink.gotTracks.Load()
 		if err == nil {
 			err = errors.New("the camera ended the stream")
 		}
@@ -286,14 +300,13 @@ func (r *Relay) runSource() {
 			return
 		}
 		if up && time.Since(began) >= stableSession {
-			bo = backoff{}
+			bo.Reset()
 		}
-		delay := bo.next()
-		r.mu.Lock()
-		r.retryAt, r.retryErr = time.Now().Add(delay), err
-		r.lastErr = err // kept in Stats after the camera is back
-		r.reconnects++
-		r.mu.Unlock()
+		delay := bo.Next()
+		st.retryAt, st.retryErr = time.Now().Add(delay), err
+		st.lastErr = err // kept in Stats after the camera is back
+		st.reconnects++
+		r.source.Store(new(st))
 		what := "camera lost: retrying"
 		if !everUp {
 			what = "camera unreachable: retrying"
@@ -359,7 +372,6 @@ func (r *Relay) fail(err error) {
 	r.mu.Lock()
 	if r.failed == nil && !r.closed {
 		r.failed = err
-		r.lastErr = err
 		// Debug: callers get the error from Wait and Stats and show it
 		// once, in their own words.
 		r.log.Debug("stream failed", "error", err)
@@ -372,24 +384,13 @@ func (r *Relay) fail(err error) {
 	}
 }
 
-func (r *Relay) addWarning(w string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, x := range r.warnings {
-		if x == w {
-			return
-		}
-	}
-	r.warnings = append(r.warnings, w)
-	r.log.Warn(w)
-}
-
 // inboxItem carries one thing from the source to the pipeline.
 type inboxItem struct {
-	kind   itemKind
-	tracks media.Tracks
-	video  media.VideoUnit
-	audio  media.AudioUnit
+	kind    itemKind
+	session uint64 // with tracks: the session they open
+	tracks  media.Tracks
+	video   media.VideoUnit
+	audio   media.AudioUnit
 }
 
 type itemKind uint8
@@ -400,19 +401,26 @@ const (
 	itemAudio
 )
 
-// relaySink adapts the relay to media.Sink: it queues without blocking.
-type relaySink struct{ r *Relay }
+// relaySink adapts the relay to media.Sink for one camera session: it
+// queues without blocking, and remembers whether the session got as far as
+// its tracks.
+type relaySink struct {
+	r         *Relay
+	session   uint64
+	gotTracks atomic.Bool
+}
 
-func (s relaySink) Tracks(t media.Tracks) {
+func (s *relaySink) Tracks(t media.Tracks) {
+	s.gotTracks.Store(true)
 	// Tracks must not be lost; the pipeline drains quickly, and Close
 	// unblocks this.
 	select {
-	case s.r.inbox <- inboxItem{kind: itemTracks, tracks: t}:
+	case s.r.inbox <- inboxItem{kind: itemTracks, session: s.session, tracks: t}:
 	case <-s.r.ctx.Done():
 	}
 }
 
-func (s relaySink) Video(u media.VideoUnit) {
+func (s *relaySink) Video(u media.VideoUnit) {
 	select {
 	case s.r.inbox <- inboxItem{kind: itemVideo, video: u}:
 	default:
@@ -421,7 +429,7 @@ func (s relaySink) Video(u media.VideoUnit) {
 	}
 }
 
-func (s relaySink) Audio(u media.AudioUnit) {
+func (s *relaySink) Audio(u media.AudioUnit) {
 	select {
 	case s.r.inbox <- inboxItem{kind: itemAudio, audio: u}:
 	default:
@@ -457,7 +465,11 @@ func (r *Relay) runSampler() {
 			d.rateBits.sample(now, float64(s.BytesSent)*8)
 			d.rateFPS.sample(now, float64(s.VideoTags))
 		}
-		r.Stats() // starts the uptime clock when the stream first goes live
+		// The uptime clock starts at the first sample that finds the
+		// stream live.
+		if r.liveSince.Load() == 0 && r.Stats().State == StateLive {
+			r.liveSince.Store(now.UnixNano())
+		}
 	}
 	sample(time.Now())
 	for {

@@ -3,25 +3,27 @@ package relay
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/relaystudio/relaystudio/media"
 )
 
-// State of a stream or of one destination.
-type State string
+// State of a stream or of one destination: the engine's states
+// (media.State), which a destination's publisher reports too.
+type State = media.State
 
 // States. A stream goes idle → connecting → live, and ends stopped (Close)
 // or failed (an error it cannot get past).
 const (
-	StateIdle       State = "idle"
-	StateConnecting State = "connecting"
-	StateLive       State = "live"
-	StateRetrying   State = "retrying"
-	StateRefused    State = "refused"
-	StateStopped    State = "stopped"
-	StateFailed     State = "failed"
+	StateIdle       = media.StateIdle
+	StateConnecting = media.StateConnecting
+	StateLive       = media.StateLive
+	StateRetrying   = media.StateRetrying
+	StateRefused    = media.StateRefused
+	StateStopped    = media.StateStopped
+	StateFailed     = media.StateFailed
 )
 
 // Stats is a snapshot of a running stream. It is a plain value: safe to
@@ -158,32 +160,38 @@ func (r *rate) get() float64 {
 // round2 keeps stats readable in JSON.
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
-// Stats returns a snapshot of the stream. It is cheap: the UI may call it
-// every second for every stream.
+// Stats returns a snapshot of the stream. It is cheap (the UI may call it
+// every second for every stream) and changes nothing.
 func (r *Relay) Stats() Stats {
+	src, out := r.source.Load(), r.output.Load()
 	r.mu.Lock()
+	started, closed, failed := r.started, r.closed, r.failed
+	r.mu.Unlock()
+
 	s := Stats{
 		Name:     r.cfg.Name,
-		Warnings: append([]string(nil), r.warnings...),
-		Input:    InputStats{URL: media.RedactURL(r.cfg.Input)},
-		Video:    VideoStats{Mode: r.videoMode, Width: r.outW, Height: r.outH},
-		Audio:    AudioStats{Mode: r.audioMode, Codec: r.audioOut},
+		Warnings: slices.Clone(out.warnings),
+		Input:    InputStats{URL: media.RedactURL(r.cfg.Input), Reconnects: src.reconnects},
+		Video:    VideoStats{Mode: out.videoMode, Width: out.outW, Height: out.outH},
+		Audio:    AudioStats{Mode: out.audioMode, Codec: out.audioOut},
 	}
-	if r.hasTracks {
-		v := r.tracks.Video
+	// The pipeline's tracks count while they are the current session's.
+	hasTracks := out.session != 0 && out.session == src.session && src.retryErr == nil
+	if hasTracks {
+		v := out.tracks.Video
 		s.Input.VideoCodec, s.Input.Width, s.Input.Height = v.Codec.String(), v.Width, v.Height
-		if a := r.tracks.Audio; a != nil {
+		if a := out.tracks.Audio; a != nil {
 			s.Input.AudioCodec, s.Input.SampleRate, s.Input.Channels = a.Codec.String(), a.SampleRate, a.Channels
 		}
 	}
-	s.Input.KeyframeIntervalSeconds = round2(r.keyInt.Seconds())
-	if r.lastErr != nil {
-		s.LastError = r.lastErr.Error()
+	s.Input.KeyframeIntervalSeconds = round2(out.keyInt.Seconds())
+	switch {
+	case failed != nil:
+		s.LastError = failed.Error()
+	case src.lastErr != nil:
+		s.LastError = src.lastErr.Error()
 	}
-	s.Input.Reconnects = r.reconnects
-	started, closed, failed, hasTracks, liveSince := r.started, r.closed, r.failed, r.hasTracks, r.liveSince
-	retryAt, retryErr := r.retryAt, r.retryErr
-	r.mu.Unlock()
+	retryAt, retryErr := src.retryAt, src.retryErr
 
 	c := &r.counters
 	s.Input.Frames = c.inFrames.Load()
@@ -208,7 +216,7 @@ func (r *Relay) Stats() Stats {
 		ds := DestinationStats{
 			Name:         d.name,
 			Server:       d.server,
-			State:        State(ps.State),
+			State:        ps.State,
 			Reason:       ps.Reason,
 			BitrateKbps:  round2(d.rateBits.get() / 1000),
 			FPS:          round2(d.rateFPS.get()),
@@ -255,16 +263,8 @@ func (r *Relay) Stats() Stats {
 	default:
 		s.State, s.Reason = StateConnecting, "connecting to the destinations"
 	}
-	if s.State == StateLive {
-		if liveSince.IsZero() {
-			r.mu.Lock()
-			if r.liveSince.IsZero() {
-				r.liveSince = time.Now()
-			}
-			liveSince = r.liveSince
-			r.mu.Unlock()
-		}
-		s.UptimeSeconds = round2(time.Since(liveSince).Seconds())
+	if since := r.liveSince.Load(); s.State == StateLive && since != 0 {
+		s.UptimeSeconds = round2(time.Since(time.Unix(0, since)).Seconds())
 	}
 	return s
 }

@@ -1,0 +1,228 @@
+package relay
+
+// The per-frame path of the pipeline: copy, decode, encode, and send.
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+
+	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/media/codec"
+	"github.com/relaystudio/relaystudio/media/rtmp"
+)
+
+// onVideo copies or decodes one access unit.
+func (p *pipeline) onVideo(u media.VideoUnit) error {
+	r := p.r
+	if !p.hasTracks {
+		return nil
+	}
+	r.counters.inFrames.Add(1)
+	for _, n := range u.NALUs {
+		r.counters.inBytes.Add(uint64(len(n)))
+	}
+	off := p.shift(u.DTS)
+	u.PTS += off
+	u.DTS += off
+	p.observeTiming(u)
+
+	if r.videoGap.Swap(false) {
+		p.needKey = true
+	}
+	if p.needKey {
+		if !u.Key {
+			r.counters.waitingKey.Add(1)
+			return nil
+		}
+		p.needKey = false
+	}
+
+	for _, rd := range r.rends {
+		if rd.video.Mode == VideoCopy {
+			p.copyVideo(rd, u)
+		}
+	}
+	if p.wantDecode() {
+		return p.decode(u)
+	}
+	p.closeDecoder()
+	return nil
+}
+
+func (p *pipeline) copyVideo(rd *rendition, u media.VideoUnit) {
+	if u.Key && p.tracks.Video.Codec == media.CodecH264 {
+		// Cameras may change their parameters (a new resolution): follow.
+		sps, pps := findParams(u.NALUs)
+		if sps != nil && pps != nil && (!bytes.Equal(sps, rd.sps) || !bytes.Equal(pps, rd.pps)) {
+			if err := rd.setCopyHeader(sps, pps); err == nil {
+				rd.publishHeaders(p.tracks)
+			}
+		}
+	}
+	body := rtmp.VideoTagBody(u)
+	p.r.counters.outFrames.Add(1)
+	p.r.counters.outBytes.Add(uint64(len(body)))
+	for _, d := range rd.dests {
+		d.pub.WriteVideo(u.DTS, u.Key, body)
+	}
+	p.feedSilence(rd, u.DTS)
+}
+
+// findParams returns the SPS and PPS NALUs of an H.264 access unit.
+func findParams(nalus [][]byte) (sps, pps []byte) {
+	for _, n := range nalus {
+		if len(n) == 0 {
+			continue
+		}
+		switch n[0] & 0x1f {
+		case 7:
+			sps = n
+		case 8:
+			pps = n
+		}
+	}
+	return sps, pps
+}
+
+func (p *pipeline) decode(u media.VideoUnit) error {
+	r := p.r
+	if p.dec == nil {
+		if !u.Key {
+			// A decoder needs a keyframe to start; in copy mode the preview
+			// may be switched on mid-GOP.
+			r.counters.waitingKey.Add(1)
+			return nil
+		}
+		dec, err := codec.NewVideoDecoder(*p.tracks.Video)
+		if err != nil {
+			return fmt.Errorf("cannot decode the camera's %s video: %w", p.tracks.Video.Codec, err)
+		}
+		p.dec = dec
+	}
+	start := time.Now()
+	encoded := 0
+	err := p.dec.Decode(u, func(f *codec.Frame) {
+		for _, rd := range r.rends {
+			if rd.video.Mode != VideoCopy {
+				encoded += p.encode(rd, f)
+			}
+		}
+		r.preview.offer(f, r.log)
+	})
+	if encoded > 0 {
+		r.counters.busyNanos.Add(int64(time.Since(start)))
+	}
+	if err != nil {
+		r.counters.decodeErrors.Add(1)
+		r.log.Debug("decode error", "error", err)
+		// A broken unit leaves references missing: resume at a keyframe.
+		p.needKey = true
+	}
+	return nil
+}
+
+// encode feeds one frame to a rendition's encoder, opening it on the first
+// frame, and returns the number of frames it produced.
+func (p *pipeline) encode(rd *rendition, f *codec.Frame) int {
+	r := p.r
+	if rd.encFailed {
+		return 0
+	}
+	if rd.enc == nil {
+		fps := rd.video.FPS
+		if fps == 0 {
+			fps = p.sourceFPS()
+			if fps == 0 {
+				return 0 // measure the source's rate first: a few frames
+			}
+		}
+		w, h := rd.video.Size.Resolve(f.Width(), f.Height())
+		enc, err := codec.NewVideoEncoder(codec.VideoEncoderConfig{
+			Width: w, Height: h, FPS: fps,
+			Bitrate: rd.video.Bitrate, Preset: rd.video.Preset,
+			KeyframeInterval: rd.video.KeyframeInterval,
+		})
+		if err != nil {
+			rd.encFailed = true
+			r.fail(fmt.Errorf("cannot start the H.264 encoder: %w", err))
+			return 0
+		}
+		rd.enc, rd.outW, rd.outH, rd.outFPS = enc, w, h, fps
+		h264hdr, err := rtmp.AVCSequenceHeader(enc.SPS(), enc.PPS())
+		if err != nil {
+			rd.encFailed = true
+			r.fail(fmt.Errorf("the encoder's H.264 parameters are unusable: %w", err))
+			return 0
+		}
+		rd.videoHeader = h264hdr
+		rd.publishHeaders(p.tracks)
+		p.setOutSize(w, h)
+		r.log.Info("transcoding", "size", fmt.Sprintf("%dx%d", w, h), "fps", fps,
+			"bitrate", media.FormatBitrate(rd.video.Bitrate), "preset", rd.video.Preset,
+			"keyframe_interval", rd.video.KeyframeInterval.String())
+	}
+	n := 0
+	err := rd.enc.Encode(f, func(out media.VideoUnit) {
+		n++
+		body := rtmp.VideoTagBody(out)
+		r.counters.outFrames.Add(1)
+		r.counters.outBytes.Add(uint64(len(body)))
+		for _, d := range rd.dests {
+			d.pub.WriteVideo(out.DTS, out.Key, body)
+		}
+		p.feedSilence(rd, out.DTS)
+	})
+	if n > 0 {
+		r.counters.encodedMedia.Add(int64(float64(n) / rd.outFPS * 1e9))
+	}
+	if err != nil {
+		r.log.Warn("encode error", "error", err)
+	}
+	return n
+}
+
+// onAudio copies or converts one audio unit for every rendition.
+func (p *pipeline) onAudio(u media.AudioUnit) error {
+	r := p.r
+	if !p.hasTracks {
+		return nil
+	}
+	u.PTS += p.shift(u.PTS)
+	for _, rd := range r.rends {
+		switch {
+		case rd.audioCopy:
+			p.sendAudio(rd, u)
+		case rd.audioTrans != nil:
+			err := rd.audioTrans.Transcode(u, func(out media.AudioUnit) { p.sendAudio(rd, out) })
+			if err != nil && !p.audioWarned {
+				p.audioWarned = true
+				r.log.Warn("audio conversion error", "error", err)
+			}
+		}
+	}
+	return nil
+}
+
+func (p *pipeline) sendAudio(rd *rendition, u media.AudioUnit) {
+	body := rtmp.AudioTagBody(u.Data)
+	p.r.counters.audioOutBytes.Add(uint64(len(body)))
+	for _, d := range rd.dests {
+		d.pub.WriteAudio(u.PTS, body)
+	}
+}
+
+// feedSilence sends silent audio up to just past the video sent at dts.
+func (p *pipeline) feedSilence(rd *rendition, dts time.Duration) {
+	if rd.silence == nil {
+		return
+	}
+	if !rd.silenceOn {
+		rd.silenceStart, rd.silenceOn = dts, true
+	}
+	err := rd.silence.Generate(rd.silenceStart, dts+100*time.Millisecond, func(u media.AudioUnit) { p.sendAudio(rd, u) })
+	if err != nil && !p.audioWarned {
+		p.audioWarned = true
+		p.r.log.Warn("silent audio failed", "error", err)
+	}
+}

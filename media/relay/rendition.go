@@ -1,0 +1,192 @@
+package relay
+
+// Renditions: setting one up for the camera's tracks and its settings
+// (copy header or encoder, the audio policy) and the headers it sends.
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/media/codec"
+	"github.com/relaystudio/relaystudio/media/rtmp"
+)
+
+// rendition is one output variant (copy, or one encoder setting) and the
+// destinations it feeds. Everything in it belongs to the pipeline goroutine.
+type rendition struct {
+	video VideoConfig
+	audio AudioConfig
+	dests []*destination
+
+	enc       *codec.VideoEncoder
+	encFailed bool
+	outW      int
+	outH      int
+	outFPS    float64
+
+	videoHeader []byte // FLV AVC sequence header body
+	sps, pps    []byte // what videoHeader was built from (copy mode)
+	audioHeader []byte
+	audioTrans  *codec.AudioTranscoder
+	audioCopy   bool
+	audioTrack  *media.AudioTrack // what destinations receive
+
+	// silence feeds a silent AAC track (cameras without a microphone:
+	// platforms want audio), paced by the video sent.
+	silence      *codec.AudioGenerator
+	silenceStart time.Duration
+	silenceOn    bool
+}
+
+func (rd *rendition) closeCodecs() {
+	if rd.enc != nil {
+		rd.enc.Close()
+		rd.enc = nil
+	}
+	if rd.audioTrans != nil {
+		rd.audioTrans.Close()
+		rd.audioTrans = nil
+	}
+	if rd.silence != nil {
+		rd.silence.Close()
+		rd.silence, rd.silenceOn = nil, false
+	}
+}
+
+// configure sets a rendition up for the current tracks and its settings:
+// copy header or a fresh encoder (opened on the next frame), audio, and the
+// headers every destination sends before the next keyframe.
+func (p *pipeline) configure(rd *rendition) error {
+	v := p.tracks.Video
+	rd.closeCodecs()
+	rd.encFailed = false
+	rd.videoHeader = nil
+	if rd.video.Mode == VideoCopy && v.Codec != media.CodecH264 {
+		// Classic RTMP carries H.264 only: transcode rather than fail.
+		p.warn(fmt.Sprintf("the camera sends %s, which RTMP platforms do not accept: transcoding it to H.264 at %s (set the video to h264 to choose size and bitrate)",
+			strings.ToUpper(v.Codec.String()), media.FormatBitrate(rd.video.Bitrate)))
+		rd.video.Mode = VideoH264
+		p.out.videoMode, p.changed = VideoH264, true
+	}
+	if rd.video.Mode == VideoCopy {
+		if err := rd.setCopyHeader(v.SPS, v.PPS); err != nil {
+			return err
+		}
+		p.setOutSize(v.Width, v.Height)
+	}
+	if err := p.setupAudio(rd); err != nil {
+		return err
+	}
+	rd.publishHeaders(p.tracks)
+	return nil
+}
+
+// setupAudio chooses copy, transcode or nothing for the rendition's audio.
+// Camera audio that cannot be copied or converted is replaced by silence,
+// with a warning: platforms want an audio track, and the video must go on.
+func (p *pipeline) setupAudio(rd *rendition) error {
+	err := p.chooseAudio(rd)
+	if err == nil || errors.Is(err, errNoSilence) {
+		return err // silence itself failed: nothing to fall back on
+	}
+	p.warn(fmt.Sprintf("%v: sending silence instead", err))
+	return p.silentAudio(rd)
+}
+
+// errNoSilence marks the failure of the silent track, the last resort.
+var errNoSilence = errors.New("cannot make a silent audio track")
+
+// silentAudio gives the rendition a generated silent AAC track.
+func (p *pipeline) silentAudio(rd *rendition) error {
+	rd.audioCopy, rd.audioTrack, rd.audioHeader = false, nil, nil
+	gen, err := codec.NewSilence(rd.audio.Bitrate)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errNoSilence, err)
+	}
+	rd.silence = gen
+	out := gen.Track()
+	rd.audioTrack = &out
+	rd.audioHeader = rtmp.AACSequenceHeader(out.Config)
+	p.setAudioOut("aac (silent)")
+	return nil
+}
+
+func (p *pipeline) chooseAudio(rd *rendition) error {
+	rd.audioCopy, rd.audioTrack, rd.audioHeader = false, nil, nil
+	in := p.tracks.Audio
+	mode := rd.audio.Mode
+	switch {
+	case mode == AudioNone:
+		p.setAudioOut("")
+		return nil
+	case mode == AudioSilent || in == nil && mode == AudioAuto:
+		return p.silentAudio(rd)
+	case in == nil:
+		p.setAudioOut("")
+		return nil
+	case in.Codec == media.CodecAAC && (mode == AudioAuto || mode == AudioCopy):
+		if len(in.Config) == 0 {
+			return errors.New("the camera's AAC track has no configuration")
+		}
+		rd.audioCopy = true
+		rd.audioTrack = in
+		rd.audioHeader = rtmp.AACSequenceHeader(in.Config)
+	case mode == AudioCopy:
+		p.warn(fmt.Sprintf("the camera sends %s audio, which RTMP platforms do not accept: dropping it (use --audio auto to convert it to AAC)", in.Codec))
+		p.setAudioOut("")
+		return nil
+	default: // auto with a non-AAC codec, or aac
+		tr, err := codec.NewAudioTranscoder(*in, rd.audio.Bitrate)
+		if err != nil {
+			return fmt.Errorf("cannot convert the camera's %s audio to AAC: %w", in.Codec, err)
+		}
+		rd.audioTrans = tr
+		out := tr.Track()
+		rd.audioTrack = &out
+		rd.audioHeader = rtmp.AACSequenceHeader(out.Config)
+	}
+	p.setAudioOut(rd.audioTrack.Codec.String())
+	return nil
+}
+
+func (rd *rendition) setCopyHeader(sps, pps []byte) error {
+	if len(sps) == 0 || len(pps) == 0 {
+		return errors.New("the camera's H.264 parameter sets (SPS/PPS) are missing")
+	}
+	h, err := rtmp.AVCSequenceHeader(sps, pps)
+	if err != nil {
+		return fmt.Errorf("the camera's H.264 parameters cannot be sent over RTMP: %w", err)
+	}
+	rd.videoHeader, rd.sps, rd.pps = h, sps, pps
+	return nil
+}
+
+// publishHeaders hands metadata and sequence headers to every destination,
+// once the video header is known.
+func (rd *rendition) publishHeaders(t media.Tracks) {
+	if rd.videoHeader == nil {
+		return
+	}
+	meta := rtmp.Metadata{Encoder: "Relay Studio"}
+	if rd.video.Mode == VideoCopy {
+		meta.Width, meta.Height, meta.FPS = t.Video.Width, t.Video.Height, t.Video.FPS
+	} else {
+		meta.Width, meta.Height, meta.FPS = rd.outW, rd.outH, rd.outFPS
+		meta.VideoBitrate = rd.video.Bitrate
+	}
+	if rd.audioTrack != nil {
+		meta.HasAudio = true
+		meta.AudioSampleRate = rd.audioTrack.SampleRate
+		meta.AudioChannels = rd.audioTrack.Channels
+		if rd.audioTrans != nil {
+			meta.AudioBitrate = rd.audio.Bitrate
+		}
+	}
+	h := rtmp.Headers{Metadata: meta, Video: rd.videoHeader, Audio: rd.audioHeader}
+	for _, d := range rd.dests {
+		d.pub.SetHeaders(h)
+	}
+}
