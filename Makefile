@@ -113,7 +113,10 @@ package: deps deps-package ## build dist/: the .deb, the portable Linux tarball,
 bench: deps ## run the benchmarks (our relay against the ffmpeg CLI)
 	$(GO_TEST_ENV) $(WITH_FFMPEG) go test -run '^$$' -bench . -timeout 40m ./...
 
-lint: ## gofmt, go vet, and check that media/ and settings/ never import fyne.io
+# The test peers and helpers (internal/testpeer/..., internal/testx) are for
+# tests only: no package's build, for Linux or for Windows, may depend on
+# them, directly or through another package; test imports are fine.
+lint: ## gofmt, go vet, and check that media/ and settings/ never import fyne.io and that no product package imports the test helpers
 	@files=$$(find . -path ./.git -prune -o -path ./.cache -prune -o -name '*.go' -print | xargs -r gofmt -l); \
 	if [ -n "$$files" ]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
 	$(BUILD_FFMPEG) go vet ./...
@@ -123,6 +126,17 @@ lint: ## gofmt, go vet, and check that media/ and settings/ never import fyne.io
 	bad=$$(go list -e -f '{{.ImportPath}}: {{join .Deps " "}} {{join .TestImports " "}} {{join .XTestImports " "}}' $$pkgs \
 		| awk '/ fyne\.io\// { sub(/:.*/, ""); print }'); \
 	if [ -n "$$bad" ]; then echo "these packages import fyne.io (only ui/ and assets/ may):"; echo "$$bad"; exit 1; fi
+	@mod=$$(go list -m) && \
+	bad=$$(for goos in linux windows; do GOOS=$$goos go list -e -f '{{.ImportPath}}|{{join .Imports " "}}|{{join .Deps " "}}' ./...; done \
+		| awk -F'|' -v mod="$$mod" -v re="^$$mod/internal/(testpeer(/|\$$)|testx\$$)" ' \
+			function short(p) { sub("^" mod "/?", "", p); return p == "" ? "." : p } \
+			function add(p, s) { if (!(p in seen)) { seen[p]; out = out (out == "" ? "" : ", ") short(p) s } } \
+			$$1 ~ re { next } \
+			{ d = ""; n = split($$2, a, " "); for (i = 1; i <= n; i++) if (a[i] ~ re) d = d (d == "" ? "" : " ") short(a[i]) } \
+			d != "" { add($$1, " (imports " d ")"); next } \
+			{ n = split($$3, a, " "); for (i = 1; i <= n; i++) if (a[i] ~ re) { add($$1, " (through its imports)"); next } } \
+			END { print out }'); \
+	if [ -n "$$bad" ]; then echo "these non-test packages import internal/testpeer or internal/testx (only tests may): $$bad"; exit 1; fi
 
 clean: ## remove build output
 	rm -rf bin dist

@@ -7,7 +7,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,10 +18,11 @@ import (
 
 	"github.com/adrg/xdg"
 
+	"github.com/relaystudio/relaystudio/internal/testpeer/fakecam"
+	"github.com/relaystudio/relaystudio/internal/testpeer/ingest"
+	"github.com/relaystudio/relaystudio/internal/testx"
 	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/relay"
-	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
-	"github.com/relaystudio/relaystudio/media/testpeer/ingest"
 	"github.com/relaystudio/relaystudio/settings"
 )
 
@@ -80,12 +80,7 @@ func near(got, want, tol float64) bool { return got >= want-tol && got <= want+t
 
 func TestProbeFailsCleanly(t *testing.T) {
 	cam := startCamera(t, func(c *fakecam.Camera) { c.User, c.Pass = "admin", "right" })
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := l.Addr().String()
-	l.Close()
+	dead := testx.ClosedPort(t)
 	wrong := strings.Replace(cam.URL(), "admin:right@", "admin:hunter2@", 1)
 	missing := strings.Replace(cam.URL(), "/stream", "/nope", 1)
 	for _, c := range []struct{ url, want string }{
@@ -256,7 +251,7 @@ func TestRelayBinaryRTMPSTrustsSSLCertFile(t *testing.T) {
 	bin := buildBinary(t)
 	cam := startCamera(t, nil)
 	n := ingest.StartNginx(t, ingest.Options{})
-	leaf, _ := ingest.TestCertificates(t)
+	leaf, _ := testx.Certificates(t)
 	tlsAddr := n.StartTLSProxy(t, leaf)
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Certificate[1]}), 0o644); err != nil {

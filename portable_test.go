@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaystudio/relaystudio/internal/testpeer/ingest"
 	"github.com/relaystudio/relaystudio/media/relay"
-	"github.com/relaystudio/relaystudio/media/testpeer/ingest"
 )
 
 // TestPortableTarballInDebianRoot runs the portable tarball where no FFmpeg

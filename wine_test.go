@@ -19,9 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaystudio/relaystudio/internal/testpeer/ingest"
 	"github.com/relaystudio/relaystudio/internal/testx"
 	"github.com/relaystudio/relaystudio/media/relay"
-	"github.com/relaystudio/relaystudio/media/testpeer/ingest"
 )
 
 // The Windows packages under Wine (wine64 8.0), on a private Xvfb: make

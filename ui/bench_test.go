@@ -21,10 +21,10 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 
+	"github.com/relaystudio/relaystudio/internal/testpeer/fakecam"
+	"github.com/relaystudio/relaystudio/internal/testpeer/ingest"
 	"github.com/relaystudio/relaystudio/internal/testx"
 	"github.com/relaystudio/relaystudio/media"
-	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
-	"github.com/relaystudio/relaystudio/media/testpeer/ingest"
 )
 
 // previewRun is how long each process is measured in BenchmarkPreviewCost.

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"go.uber.org/goleak"
 
+	"github.com/relaystudio/relaystudio/internal/testx"
 	"github.com/relaystudio/relaystudio/settings"
 )
 
@@ -53,7 +54,7 @@ func newHarness(t *testing.T, cfg *settings.Config) *harness {
 
 // newBareHarness returns a harness with no studio yet: open starts it.
 func newBareHarness(t *testing.T) *harness {
-	goleakCheck(t)
+	testx.NoLeaks(t, goleak.IgnoreCurrent())
 	h := &harness{t: t, path: filepath.Join(t.TempDir(), "config.toml"), sig: make(chan struct{}),
 		kick: make(chan struct{}, 1), done: make(chan struct{}), drained: make(chan struct{})}
 	go h.runQueue()
@@ -169,9 +170,4 @@ func (h *harness) fileBytes() []byte {
 		h.t.Fatal(err)
 	}
 	return b
-}
-
-func goleakCheck(t *testing.T) {
-	opts := []goleak.Option{goleak.IgnoreCurrent()}
-	t.Cleanup(func() { goleak.VerifyNone(t, opts...) })
 }

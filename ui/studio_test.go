@@ -13,7 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"github.com/relaystudio/relaystudio/media/testpeer/ingest"
+	"github.com/relaystudio/relaystudio/internal/testpeer/ingest"
 	"github.com/relaystudio/relaystudio/settings"
 )
 

@@ -3,7 +3,6 @@ package ui
 import (
 	"bytes"
 	"context"
-	"github.com/relaystudio/relaystudio/internal/testx"
 	"image"
 	"os"
 	"os/exec"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/relaystudio/relaystudio/internal/testx"
 )
 
 // TestRealWindowUnderXvfb builds the real binary, runs it on a private X

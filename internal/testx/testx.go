@@ -1,6 +1,17 @@
-// Package testx gives tests a private X server (Xvfb) and a look at it:
-// screenshots and a comparison of two. It is for tests only (the window
-// under Xvfb, its benchmark, the Windows build under Wine).
+// Package testx holds the small helpers tests of several packages share:
+//
+//   - a private X server (Xvfb) and a look at it: screenshots and a
+//     comparison of two (the window under Xvfb, its benchmark, the Windows
+//     build under Wine);
+//   - a throw-away certificate authority and a server certificate for
+//     loopback (Certificates);
+//   - free and closed loopback ports (FreePort, ClosedPort);
+//   - the per-test goroutine-leak check (NoLeaks).
+//
+// The peers tests talk to (fake cameras, nginx, a silent server) live in
+// internal/testpeer. testx is for tests only (`make lint` fails if a
+// product package imports it) and imports no package of this module, so
+// the internal tests of any package can use it without an import cycle.
 package testx
 
 import (

@@ -25,8 +25,10 @@ import (
 	"github.com/relaystudio/relaystudio/media"
 )
 
-// checkNoLeak fails when a test leaves FFmpeg objects allocated.
-func checkNoLeak(t *testing.T) {
+// checkFFmpegFreed fails when a test leaves FFmpeg objects allocated (the
+// codec's own count, Live). It is not a goroutine check: FFmpeg's threads
+// are C threads; TestMain's goleak.VerifyTestMain covers goroutines.
+func checkFFmpegFreed(t *testing.T) {
 	t.Helper()
 	before := Live()
 	t.Cleanup(func() {
@@ -75,7 +77,7 @@ func unitBytes(u media.VideoUnit) int {
 }
 
 func TestEncoderKeyframesBitrateParams(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	const fps, seconds = 30, 6
 	units, enc := encodePattern(t, 1280, 720, fps, fps*seconds, VideoEncoderConfig{
 		Width: 1280, Height: 720, FPS: fps, Bitrate: 2_500_000, Preset: "veryfast", KeyframeInterval: 2 * time.Second,
@@ -125,7 +127,7 @@ func absDur(d time.Duration) time.Duration {
 }
 
 func TestDecodeRoundTrip(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	// 30 fps: PTS are not whole microseconds, and must still come back
 	// exactly.
 	units, enc := encodePattern(t, 320, 240, 30, 60, VideoEncoderConfig{Width: 320, Height: 240, FPS: 30, Bitrate: 400_000})
@@ -156,7 +158,7 @@ func TestDecodeRoundTrip(t *testing.T) {
 }
 
 func TestDecoderSurvivesGarbage(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	units, enc := encodePattern(t, 320, 240, 25, 30, VideoEncoderConfig{Width: 320, Height: 240, FPS: 25, Bitrate: 400_000})
 	dec, err := NewVideoDecoder(media.VideoTrack{Codec: media.CodecH264, SPS: enc.SPS(), PPS: enc.PPS()})
 	if err != nil {
@@ -194,7 +196,7 @@ func frameRateConversion(t *testing.T, inFPS, outFPS int) int {
 }
 
 func TestFrameRateConversion(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	if n := frameRateConversion(t, 25, 30); n < 59 || n > 61 {
 		t.Errorf("25 → 30 fps over 2 s gave %d frames, want 60", n)
 	}
@@ -204,7 +206,7 @@ func TestFrameRateConversion(t *testing.T) {
 }
 
 func TestEncoderRefusesBadConfig(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	_, err := NewVideoEncoder(VideoEncoderConfig{Width: 1280, Height: 721, FPS: 30, Bitrate: 1e6})
 	if err == nil || !strings.Contains(err.Error(), "1280x721") || !strings.Contains(err.Error(), "even") {
 		t.Errorf("odd height: error %v, want one naming the size and asking for even sides", err)
@@ -223,7 +225,7 @@ func TestEncoderRefusesBadConfig(t *testing.T) {
 }
 
 func TestRGBAConverter(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	p, err := NewPattern(640, 360, 30)
 	if err != nil {
 		t.Fatal(err)
@@ -385,7 +387,7 @@ func pcmUnits(rate int, enc func([]int16) []byte) []media.AudioUnit {
 }
 
 func TestTranscodeG711(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	t.Run("pcmu", func(t *testing.T) {
 		transcodeTone(t, media.AudioTrack{Codec: media.CodecPCMU, SampleRate: 8000, Channels: 1}, pcmUnits(8000, ulaw))
 	})
@@ -395,7 +397,7 @@ func TestTranscodeG711(t *testing.T) {
 }
 
 func TestTranscodeAAC(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	gen, err := NewTone(440, 128_000)
 	if err != nil {
 		t.Fatal(err)
@@ -409,7 +411,7 @@ func TestTranscodeAAC(t *testing.T) {
 }
 
 func TestSilence(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	s, err := NewSilence(128_000)
 	if err != nil {
 		t.Fatal(err)
@@ -434,7 +436,7 @@ func TestSilence(t *testing.T) {
 // every FFmpeg object is freed each round (the counter) and that the Go
 // heap does not grow round over round.
 func TestNoGrowthOverRounds(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	units, enc := encodePattern(t, 320, 240, 25, 50, VideoEncoderConfig{Width: 320, Height: 240, FPS: 25, Bitrate: 300_000})
 	for round := 0; round < 5; round++ {
 		before := Live()
@@ -468,7 +470,7 @@ func TestNoGrowthOverRounds(t *testing.T) {
 // must not pull the output's keyframes along (libx264 honours a picture's
 // type).
 func TestReencodeKeepsKeyframeInterval(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	units, enc := encodePattern(t, 320, 240, 30, 180, VideoEncoderConfig{
 		Width: 320, Height: 240, FPS: 30, Bitrate: 400_000, KeyframeInterval: time.Second,
 	})
@@ -517,7 +519,7 @@ func TestReencodeKeepsKeyframeInterval(t *testing.T) {
 // keeps producing, on the grid, instead of dropping everything until the
 // old clock is reached again or bursting out copies.
 func TestEncoderFollowsRestartedClock(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	p, err := NewPattern(160, 120, 25)
 	if err != nil {
 		t.Fatal(err)
@@ -572,7 +574,7 @@ func TestEncoderFollowsRestartedClock(t *testing.T) {
 }
 
 func TestTranscoderRefusesBadTracks(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	for _, in := range []media.AudioTrack{
 		{Codec: media.CodecAAC, SampleRate: 48000, Channels: 2},
 		{Codec: media.CodecH264, SampleRate: 48000},
@@ -586,7 +588,7 @@ func TestTranscoderRefusesBadTracks(t *testing.T) {
 }
 
 func TestTranscodeOpus(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	units := opusTone(t, 2*time.Second)
 	transcodeTone(t, media.AudioTrack{Codec: media.CodecOpus, SampleRate: 48000, Channels: 2}, units)
 }
@@ -594,7 +596,7 @@ func TestTranscodeOpus(t *testing.T) {
 // TestTranscodeFillsGaps drops 300 ms of camera audio: the AAC output
 // stays continuous (the hole becomes silence) and ends on the input's clock.
 func TestTranscodeFillsGaps(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	all := pcmUnits(8000, ulaw) // 2 s in 20 ms units
 	var units []media.AudioUnit
 	for _, u := range all {
@@ -627,7 +629,7 @@ func TestTranscodeFillsGaps(t *testing.T) {
 }
 
 func TestDecodeH265(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	track, units := hevcPattern(t, 320, 240, 30)
 	dec, err := NewVideoDecoder(track)
 	if err != nil {
@@ -664,7 +666,7 @@ func TestDecodeH265(t *testing.T) {
 // unreferenced per iteration adds 3 to 35 MB a round; the noise, with the Go
 // heap settled, is about ±4 MB.
 func TestMemoryFlatOverRounds(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	units, enc := encodePattern(t, 320, 240, 30, 300, VideoEncoderConfig{Width: 320, Height: 240, FPS: 30, Bitrate: 3_000_000})
 	dec, err := NewVideoDecoder(media.VideoTrack{Codec: media.CodecH264, SPS: enc.SPS(), PPS: enc.PPS()})
 	if err != nil {
@@ -733,7 +735,7 @@ func TestMemoryFlatOverRounds(t *testing.T) {
 // TestLoggerCapsLevelAndRate routes FFmpeg's complaints about garbage into a
 // logger: they arrive, never above Warn, and a burst is capped.
 func TestLoggerCapsLevelAndRate(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	h := &recordingHandler{}
 	SetLogger(slog.New(h))
 	defer SetLogger(nil)
@@ -784,7 +786,7 @@ func (h *recordingHandler) WithGroup(string) slog.Handler      { return h }
 // TestPatternClock: the pattern carries the clock, white text on a dark
 // box centred near the bottom; the rest of the picture is testsrc2's.
 func TestPatternClock(t *testing.T) {
-	checkNoLeak(t)
+	checkFFmpegFreed(t)
 	const w, h = 640, 360
 	p, err := NewPattern(w, h, 30)
 	if err != nil {

@@ -17,8 +17,8 @@ import (
 
 	"github.com/asticode/go-astiav"
 
+	"github.com/relaystudio/relaystudio/internal/testpeer/fakecam"
 	"github.com/relaystudio/relaystudio/media"
-	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
 )
 
 // Test helpers: inputs the product never makes itself (Opus, H.265), made

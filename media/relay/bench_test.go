@@ -13,8 +13,8 @@ import (
 	gortmp "github.com/yutopp/go-rtmp"
 	rtmpmsg "github.com/yutopp/go-rtmp/message"
 
+	"github.com/relaystudio/relaystudio/internal/testpeer/fakecam"
 	"github.com/relaystudio/relaystudio/media"
-	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
 )
 
 // tagArrival is one video tag as the in-process ingest received it.

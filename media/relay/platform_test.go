@@ -21,10 +21,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaystudio/relaystudio/internal/testpeer/fakecam"
+	"github.com/relaystudio/relaystudio/internal/testpeer/ingest"
+	"github.com/relaystudio/relaystudio/internal/testpeer/silent"
+	"github.com/relaystudio/relaystudio/internal/testx"
 	"github.com/relaystudio/relaystudio/media"
-	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
-	"github.com/relaystudio/relaystudio/media/testpeer/ingest"
-	"github.com/relaystudio/relaystudio/media/testpeer/silent"
 )
 
 // aacFrameRate is how many AAC packets a second of 48 kHz audio makes
@@ -408,7 +409,7 @@ func TestBadDestinationBesideGoodOne(t *testing.T) {
 	for _, tc := range []struct {
 		name, addr, reason string
 	}{
-		{"nothing listening", closedPort(t), "connection refused"},
+		{"nothing listening", testx.ClosedPort(t), "connection refused"},
 		{"hung server", func() string { a, _ := silent.Server(t); return a }(), "timed out"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -555,7 +556,7 @@ func TestCameraOutagesHeal(t *testing.T) {
 }
 
 func TestCameraAppearsLater(t *testing.T) {
-	addr := closedPort(t)
+	addr := testx.ClosedPort(t)
 	r := startRelay(t, Config{Input: "rtsp://" + addr + fakecam.DefaultPath})
 	waitFor(t, r, 10*time.Second, "a failed attempt", func(s Stats) bool {
 		return s.State == StateRetrying && s.Input.Reconnects >= 1
@@ -577,7 +578,7 @@ func TestRTMPSCertificates(t *testing.T) {
 		mu        sync.Mutex
 		publishes = map[string]int{}
 	)
-	leaf, pool := ingest.TestCertificates(t)
+	leaf, pool := testx.Certificates(t)
 	n := ingest.StartNginx(t, ingest.Options{OnPublish: func(_, key string) bool {
 		mu.Lock()
 		publishes[key]++

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"math"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -14,10 +13,12 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/relaystudio/relaystudio/internal/testpeer/fakecam"
+	"github.com/relaystudio/relaystudio/internal/testpeer/ingest"
+	"github.com/relaystudio/relaystudio/internal/testpeer/silent"
+	"github.com/relaystudio/relaystudio/internal/testx"
 	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/codec"
-	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
-	"github.com/relaystudio/relaystudio/media/testpeer/ingest"
 )
 
 func TestMain(m *testing.M) {
@@ -350,13 +351,7 @@ func TestPreviewOnlyWithoutDestinations(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("PreviewReady did not signal a frame within 10 s")
 	}
-	var seq uint64
-	deadline := time.Now().Add(10 * time.Second)
-	var img *image.RGBA
-	for seq < 5 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-		img, seq = r.PreviewFrame(img)
-	}
+	img, seq := previewFrames(r, 5, 10*time.Second)
 	if seq < 5 || img == nil {
 		t.Fatalf("got %d preview frames in 10s", seq)
 	}
@@ -382,30 +377,14 @@ func TestPreviewOnlyWithoutDestinations(t *testing.T) {
 func TestPreviewOfTestPattern(t *testing.T) {
 	r := startRelay(t, Config{Input: TestPattern})
 	r.SetPreview(PreviewConfig{Width: 640, Height: 360, FPS: 30})
-	deadline := time.Now().Add(15 * time.Second)
-	var img *image.RGBA
-	var seq uint64
-	for seq < 3 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-		img, seq = r.PreviewFrame(img)
-	}
+	img, seq := previewFrames(r, 3, 15*time.Second)
 	if seq < 3 || uniform(img) {
 		t.Fatalf("test pattern preview: %d frames", seq)
 	}
 }
 
-func closedPort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 func TestCameraUnreachableIsRetried(t *testing.T) {
-	r := startRelay(t, Config{Input: "rtsp://admin:s3cret@" + closedPort(t) + "/ch1"})
+	r := startRelay(t, Config{Input: "rtsp://admin:s3cret@" + testx.ClosedPort(t) + "/ch1"})
 	s := waitFor(t, r, 15*time.Second, "a second retry", func(s Stats) bool {
 		return s.State == StateRetrying && s.Input.Reconnects >= 2
 	})
@@ -436,7 +415,7 @@ func TestIngestUnreachableIsRetried(t *testing.T) {
 	cam := startCamera(t, c, nil)
 	r := startRelay(t, Config{
 		Input:        cam.URL(),
-		Destinations: []Destination{{URL: "rtmp://" + closedPort(t) + "/live/" + testKey}},
+		Destinations: []Destination{{URL: "rtmp://" + testx.ClosedPort(t) + "/live/" + testKey}},
 	})
 	s := waitFor(t, r, 20*time.Second, "the destination retrying", func(s Stats) bool {
 		return s.State == StateRetrying && len(s.Destinations) == 1 && s.Destinations[0].State == StateRetrying
@@ -450,30 +429,34 @@ func TestIngestUnreachableIsRetried(t *testing.T) {
 	}
 }
 
+// previewFrames reads the preview each time PreviewReady signals a new
+// frame, until its sequence number reaches n, d passes or the stream
+// stops, and returns the latest frame and its number.
+func previewFrames(r *Relay, n uint64, d time.Duration) (*image.RGBA, uint64) {
+	timeout := time.After(d)
+	img, seq := r.PreviewFrame(nil)
+	for seq < n {
+		select {
+		case <-r.PreviewReady():
+			img, seq = r.PreviewFrame(img)
+		case <-r.Done():
+			return img, seq
+		case <-timeout:
+			return img, seq
+		}
+	}
+	return img, seq
+}
+
 func TestCloseIsPromptWhileConnecting(t *testing.T) {
 	// A camera that accepts TCP and never answers.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	addr, accepted := silent.Server(t)
+	r := startRelay(t, Config{Input: "rtsp://" + addr + "/x", Destinations: []Destination{{URL: "rtmp://" + addr + "/live/" + testKey}}})
+	select {
+	case <-accepted: // the relay is connected and waits for the camera's answer
+	case <-time.After(10 * time.Second):
+		t.Fatal("the relay did not connect to the camera")
 	}
-	defer l.Close()
-	go func() {
-		var conns []net.Conn
-		defer func() {
-			for _, c := range conns {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
-	r := startRelay(t, Config{Input: "rtsp://" + l.Addr().String() + "/x", Destinations: []Destination{{URL: "rtmp://" + l.Addr().String() + "/live/" + testKey}}})
-	time.Sleep(300 * time.Millisecond)
 	start := time.Now()
 	r.Close()
 	if d := time.Since(start); d > 2*time.Second {

@@ -14,8 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaystudio/relaystudio/internal/testpeer/ingest"
+	"github.com/relaystudio/relaystudio/internal/testx"
 	"github.com/relaystudio/relaystudio/media"
-	"github.com/relaystudio/relaystudio/media/testpeer/ingest"
 )
 
 // Tests against a real ingest: nginx with the RTMP module, read back with
@@ -206,11 +207,11 @@ func (c clip) audioSent() int {
 }
 
 func TestNginxIngest(t *testing.T) {
-	leakCheck(t)
+	testx.NoLeaks(t)
 	c := makeClip(t, 3)
 	ng := ingest.StartNginx(t, ingest.Options{})
-	pki := newTestPKI(t)
-	tlsAddr := ng.StartTLSProxy(t, pki.leaf(t, "127.0.0.1"))
+	leaf, pool := testx.Certificates(t)
+	tlsAddr := ng.StartTLSProxy(t, leaf)
 
 	for _, tc := range []struct{ name, url, key string }{
 		{"rtmp", ng.URL("live", "plain-"+secretKey), "plain-" + secretKey},
@@ -218,7 +219,7 @@ func TestNginxIngest(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			log := newLogCapture(t)
-			p := start(t, &Publisher{URL: tc.url, Logger: log.logger(), TLSConfig: &tls.Config{RootCAs: pki.pool}})
+			p := start(t, &Publisher{URL: tc.url, Logger: log.logger(), TLSConfig: &tls.Config{RootCAs: pool}})
 			log.wait(t, 10*time.Second, "destination live")
 			c.send(t, p, 7*time.Second)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -256,7 +257,7 @@ func TestNginxIngest(t *testing.T) {
 }
 
 func TestNginxRefusesKey(t *testing.T) {
-	leakCheck(t)
+	testx.NoLeaks(t)
 	ng := ingest.StartNginx(t, ingest.Options{OnPublish: func(app, key string) bool { return key != secretKey }})
 	log := newLogCapture(t)
 	p := start(t, &Publisher{URL: ng.URL("live", secretKey), Logger: log.logger()})
@@ -271,7 +272,7 @@ func TestNginxRefusesKey(t *testing.T) {
 }
 
 func TestNginxUnknownApp(t *testing.T) {
-	leakCheck(t)
+	testx.NoLeaks(t)
 	ng := ingest.StartNginx(t, ingest.Options{})
 	p := start(t, &Publisher{URL: ng.URL("nosuchapp", secretKey), Logger: newLogCapture(t).logger()})
 	err := waitEnd(t, p, 15*time.Second)

@@ -6,14 +6,15 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/relaystudio/relaystudio/media/testpeer/silent"
 	"github.com/yutopp/go-rtmp/handshake"
+
+	"github.com/relaystudio/relaystudio/internal/testpeer/silent"
+	"github.com/relaystudio/relaystudio/internal/testx"
 )
 
 const (
@@ -91,7 +92,7 @@ func checkConnectionStart(t *testing.T, rs []rec) {
 func head(b []byte) []byte { return b[:min(len(b), 5)] }
 
 func TestPublishOrderAndTimestamps(t *testing.T) {
-	leakCheck(t)
+	testx.NoLeaks(t)
 	srv := startServer(t, nil, nil)
 	log := newLogCapture(t)
 	p := start(t, &Publisher{URL: srv.url(secretKey), Logger: log.logger()})
@@ -190,7 +191,7 @@ func TestPublishOrderAndTimestamps(t *testing.T) {
 }
 
 func TestRefusedKey(t *testing.T) {
-	leakCheck(t)
+	testx.NoLeaks(t)
 	srv := startServer(t, nil, func(s *testServer) {
 		s.onPublish = func(int) error { return errors.New("unknown stream key") }
 	})
@@ -209,7 +210,7 @@ func TestRefusedKey(t *testing.T) {
 }
 
 func TestRefusedKeyRetriesSlowly(t *testing.T) {
-	leakCheck(t)
+	testx.NoLeaks(t)
 	srv := startServer(t, nil, func(s *testServer) {
 		s.onPublish = func(int) error { return errors.New("unknown stream key") }
 	})
@@ -256,7 +257,7 @@ func produce(ctx context.Context, p *Publisher, size int) {
 }
 
 func TestReconnectAfterServerDrop(t *testing.T) {
-	leakCheck(t)
+	testx.NoLeaks(t)
 	srv := startServer(t, nil, func(s *testServer) {
 		s.onVideo = func(conn, n int) error {
 			if conn == 1 && n == 15 {
@@ -288,19 +289,9 @@ func TestReconnectAfterServerDrop(t *testing.T) {
 	closePromptly(t, p)
 }
 
-func closedPort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 func TestNothingListening(t *testing.T) {
-	leakCheck(t)
-	addr := closedPort(t)
+	testx.NoLeaks(t)
+	addr := testx.ClosedPort(t)
 	t.Run("no retry", func(t *testing.T) {
 		p := start(t, &Publisher{URL: "rtmp://" + addr + "/live/" + secretKey, Logger: newLogCapture(t).logger()})
 		err := waitEnd(t, p, 10*time.Second)
@@ -335,7 +326,7 @@ func TestNothingListening(t *testing.T) {
 }
 
 func TestHandshakeTimeout(t *testing.T) {
-	leakCheck(t)
+	testx.NoLeaks(t)
 	addr, _ := silent.Server(t)
 	p := start(t, &Publisher{URL: "rtmp://" + addr + "/live/" + secretKey, HandshakeTimeout: 300 * time.Millisecond})
 	err := waitEnd(t, p, 10*time.Second)
@@ -348,7 +339,7 @@ func TestHandshakeTimeout(t *testing.T) {
 }
 
 func TestCloseMidHandshake(t *testing.T) {
-	leakCheck(t)
+	testx.NoLeaks(t)
 	addr, accepted := silent.Server(t)
 	p := start(t, &Publisher{URL: "rtmp://" + addr + "/live/" + secretKey, HandshakeTimeout: time.Minute, Retry: true})
 	select {
@@ -366,7 +357,7 @@ func TestCloseMidHandshake(t *testing.T) {
 // handshake and hangs up (nginx does that for an unknown application).
 // ClientConn.Connect would block forever; the publisher must report it.
 func TestServerHangsUpAfterHandshake(t *testing.T) {
-	leakCheck(t)
+	testx.NoLeaks(t)
 	addr, accepted := silent.Server(t)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -404,7 +395,7 @@ func stallServer(t *testing.T) (*testServer, <-chan struct{}) {
 }
 
 func TestStalledServer(t *testing.T) {
-	leakCheck(t)
+	testx.NoLeaks(t)
 	srv, stalled := stallServer(t)
 	log := newLogCapture(t)
 	p := start(t, &Publisher{URL: srv.url(secretKey), QueueSize: 64, WriteTimeout: time.Minute, Logger: log.logger()})
@@ -449,7 +440,7 @@ func TestStalledServer(t *testing.T) {
 }
 
 func TestStalledServerWriteTimeout(t *testing.T) {
-	leakCheck(t)
+	testx.NoLeaks(t)
 	srv, stalled := stallServer(t)
 	p := start(t, &Publisher{URL: srv.url(secretKey), WriteTimeout: 500 * time.Millisecond})
 	p.SetHeaders(testHeaders(t))
@@ -473,14 +464,14 @@ func TestStalledServerWriteTimeout(t *testing.T) {
 }
 
 func TestRTMPS(t *testing.T) {
-	leakCheck(t)
-	pki := newTestPKI(t)
-	srv := startServer(t, &tls.Config{Certificates: []tls.Certificate{pki.leaf(t, "127.0.0.1", "localhost")}}, nil)
+	testx.NoLeaks(t)
+	leaf, pool := testx.Certificates(t)
+	srv := startServer(t, &tls.Config{Certificates: []tls.Certificate{leaf}}, nil)
 	url := "rtmps://" + srv.addr + "/live/" + secretKey
 
 	t.Run("trusted", func(t *testing.T) {
 		log := newLogCapture(t)
-		p := start(t, &Publisher{URL: url, Logger: log.logger(), TLSConfig: &tls.Config{RootCAs: pki.pool}})
+		p := start(t, &Publisher{URL: url, Logger: log.logger(), TLSConfig: &tls.Config{RootCAs: pool}})
 		log.wait(t, 10*time.Second, "destination live")
 		p.SetHeaders(testHeaders(t))
 		for i := range 5 {
@@ -498,7 +489,7 @@ func TestRTMPS(t *testing.T) {
 		want string
 	}{
 		{"unknown authority", &tls.Config{RootCAs: x509.NewCertPool()}, url, "certificate not trusted: signed by an unknown authority"},
-		{"wrong host", &tls.Config{RootCAs: pki.pool, ServerName: "example.com"}, url, "certificate not trusted: it is not valid for example.com"},
+		{"wrong host", &tls.Config{RootCAs: pool, ServerName: "example.com"}, url, "certificate not trusted: it is not valid for example.com"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := start(t, &Publisher{URL: tc.url, TLSConfig: tc.cfg, Logger: newLogCapture(t).logger()})
@@ -514,7 +505,7 @@ func TestRTMPS(t *testing.T) {
 	t.Run("plain server", func(t *testing.T) {
 		plain := startServer(t, nil, nil)
 		p := start(t, &Publisher{URL: "rtmps://" + plain.addr + "/live/" + secretKey, HandshakeTimeout: 2 * time.Second,
-			DialTimeout: 2 * time.Second, TLSConfig: &tls.Config{RootCAs: pki.pool}})
+			DialTimeout: 2 * time.Second, TLSConfig: &tls.Config{RootCAs: pool}})
 		if err := waitEnd(t, p, 10*time.Second); err == nil {
 			t.Fatal("rtmps to a plain RTMP server succeeded")
 		}
@@ -522,7 +513,7 @@ func TestRTMPS(t *testing.T) {
 }
 
 func TestUnconfirmedPublishCountsAsLive(t *testing.T) {
-	leakCheck(t)
+	testx.NoLeaks(t)
 	release := make(chan struct{})
 	srv := startServer(t, nil, func(s *testServer) {
 		// Holding OnPublish delays the server's onStatus past statusWait.
@@ -552,7 +543,7 @@ func TestUnconfirmedPublishCountsAsLive(t *testing.T) {
 }
 
 func TestConcurrentWritersAndNewHeaders(t *testing.T) {
-	leakCheck(t)
+	testx.NoLeaks(t)
 	srv := startServer(t, nil, nil)
 	log := newLogCapture(t)
 	p := start(t, &Publisher{URL: srv.url(secretKey), Logger: log.logger()})
@@ -628,7 +619,7 @@ func TestConcurrentWritersAndNewHeaders(t *testing.T) {
 }
 
 func TestLifecycleErrors(t *testing.T) {
-	leakCheck(t)
+	testx.NoLeaks(t)
 	if err := (&Publisher{URL: "rtmp://example.com/live"}).Start(); err == nil {
 		t.Error("Start with a URL without key succeeded")
 	}
@@ -658,7 +649,7 @@ func TestLifecycleErrors(t *testing.T) {
 		t.Error("Start after Close succeeded")
 	}
 
-	addr := closedPort(t)
+	addr := testx.ClosedPort(t)
 	p := start(t, &Publisher{URL: "rtmp://" + addr + "/live/" + secretKey, Retry: true})
 	if err := p.Start(); err == nil {
 		t.Error("second Start succeeded")

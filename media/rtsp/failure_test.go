@@ -2,14 +2,14 @@ package rtsp
 
 import (
 	"errors"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/relaystudio/relaystudio/internal/testpeer/fakecam"
+	"github.com/relaystudio/relaystudio/internal/testpeer/silent"
+	"github.com/relaystudio/relaystudio/internal/testx"
 	"github.com/relaystudio/relaystudio/media"
-	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
-	"github.com/relaystudio/relaystudio/media/testpeer/silent"
 )
 
 const secret = "s3cr3t-Pa55"
@@ -28,7 +28,7 @@ func TestAuth(t *testing.T) {
 	// Cameras offer Basic, Digest or both: each must work.
 	for name, scheme := range map[string]string{"basic": "basic", "digest": "digest", "both offered": ""} {
 		t.Run("right password, "+name, func(t *testing.T) {
-			checkLeaks(t)
+			testx.NoLeaks(t)
 			cam := startCamera(t, cl, &fakecam.Camera{User: "admin", Pass: secret, Auth: scheme})
 			var logs logBuffer
 			sink := newRecSink()
@@ -40,7 +40,7 @@ func TestAuth(t *testing.T) {
 	}
 
 	t.Run("wrong password", func(t *testing.T) {
-		checkLeaks(t)
+		testx.NoLeaks(t)
 		cam := startCamera(t, cl, &fakecam.Camera{User: "admin", Pass: "other"})
 		u := strings.Replace(cam.URL(), "other", secret, 1)
 		var logs logBuffer
@@ -62,7 +62,7 @@ func TestAuth(t *testing.T) {
 	})
 
 	t.Run("no credentials", func(t *testing.T) {
-		checkLeaks(t)
+		testx.NoLeaks(t)
 		cam := startCamera(t, cl, &fakecam.Camera{User: "admin", Pass: secret})
 		u := strings.Replace(cam.URL(), "admin:"+secret+"@", "", 1)
 		src := startSource(t, &Source{URL: u, Transport: "tcp", Sink: newRecSink()})
@@ -75,7 +75,7 @@ func TestAuth(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
-	checkLeaks(t)
+	testx.NoLeaks(t)
 	cam := startCamera(t, clip(t, fakecam.ClipConfig{}), &fakecam.Camera{})
 	u := strings.Replace(cam.URL(), fakecam.DefaultPath, "/nope", 1)
 	src := startSource(t, &Source{URL: u, Transport: "tcp", Sink: newRecSink()})
@@ -86,23 +86,11 @@ func TestNotFound(t *testing.T) {
 	}
 }
 
-// freePort returns a loopback address nothing listens on.
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 func TestConnectionRefused(t *testing.T) {
-	checkLeaks(t)
+	testx.NoLeaks(t)
 	// A long ConnectTimeout: the error must come from the refusal, not the
 	// timeout.
-	u := "rtsp://admin:" + secret + "@" + freePort(t) + "/stream"
+	u := "rtsp://admin:" + secret + "@" + testx.ClosedPort(t) + "/stream"
 	src := startSource(t, &Source{URL: u, Sink: newRecSink(), ConnectTimeout: time.Minute})
 	err := waitErr(t, src, 15*time.Second)
 	t.Log(err)
@@ -117,7 +105,7 @@ func TestConnectionRefused(t *testing.T) {
 }
 
 func TestConnectTimeout(t *testing.T) {
-	checkLeaks(t)
+	testx.NoLeaks(t)
 	addr, _ := silent.Server(t)
 	src := startSource(t, &Source{URL: "rtsp://" + addr + "/stream", Sink: newRecSink(),
 		ConnectTimeout: 500 * time.Millisecond, ReadTimeout: time.Minute})
@@ -137,7 +125,7 @@ func TestConnectTimeout(t *testing.T) {
 }
 
 func TestCloseWhileConnecting(t *testing.T) {
-	checkLeaks(t)
+	testx.NoLeaks(t)
 	addr, accepted := silent.Server(t)
 	src := startSource(t, &Source{URL: "rtsp://" + addr + "/stream", Sink: newRecSink(), ConnectTimeout: time.Minute})
 	select {
@@ -152,7 +140,7 @@ func TestCloseWhileConnecting(t *testing.T) {
 }
 
 func TestCloseStates(t *testing.T) {
-	checkLeaks(t)
+	testx.NoLeaks(t)
 	var never Source
 	never.Close() // not started: no-op
 	if err := never.Wait(); err != nil {
@@ -171,7 +159,7 @@ func TestCloseStates(t *testing.T) {
 }
 
 func TestReadTimeout(t *testing.T) {
-	checkLeaks(t)
+	testx.NoLeaks(t)
 	cam := startCamera(t, clip(t, fakecam.ClipConfig{}), &fakecam.Camera{ParamsInSDP: true})
 	sink := newRecSink()
 	src := startSource(t, &Source{URL: cam.URL(), Transport: "tcp", Sink: sink, ReadTimeout: time.Second})
@@ -196,7 +184,7 @@ func TestReadTimeout(t *testing.T) {
 }
 
 func TestCameraGoesAway(t *testing.T) {
-	checkLeaks(t)
+	testx.NoLeaks(t)
 	cam := startCamera(t, clip(t, fakecam.ClipConfig{}), &fakecam.Camera{ParamsInSDP: true})
 	sink := newRecSink()
 	src := startSource(t, &Source{URL: cam.URL(), Transport: "tcp", Sink: sink})
@@ -213,7 +201,7 @@ func TestCameraGoesAway(t *testing.T) {
 }
 
 func TestStartValidates(t *testing.T) {
-	checkLeaks(t)
+	testx.NoLeaks(t)
 	for _, src := range []*Source{
 		{URL: "http://cam/stream", Sink: newRecSink()},
 		{URL: "rtsp://cam/stream", Sink: newRecSink(), Transport: "carrier-pigeon"},
@@ -228,7 +216,7 @@ func TestStartValidates(t *testing.T) {
 }
 
 func TestNoKeyframe(t *testing.T) {
-	checkLeaks(t)
+	testx.NoLeaks(t)
 	// The first GOP without its IDR, looping: pictures arrive, none usable.
 	cl := clip(t, fakecam.ClipConfig{})
 	var noIDR fakecam.Clip

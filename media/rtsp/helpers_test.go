@@ -10,10 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
+	"github.com/relaystudio/relaystudio/internal/testpeer/fakecam"
 	"github.com/relaystudio/relaystudio/media"
-	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
 )
 
 // clips caches encoded clips per configuration: encoding takes a few
@@ -55,13 +53,6 @@ func startCamera(t *testing.T, cl fakecam.Clip, cam *fakecam.Camera) *fakecam.Ca
 	}
 	t.Cleanup(cam.Close)
 	return cam
-}
-
-// checkLeaks verifies, after every other cleanup of the test, that no
-// goroutine outlived it. Call it first in the test.
-func checkLeaks(t *testing.T) {
-	t.Helper()
-	t.Cleanup(func() { goleak.VerifyNone(t) })
 }
 
 // logBuffer is a slog handler target safe for concurrent use.

@@ -7,13 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaystudio/relaystudio/internal/testpeer/fakecam"
+	"github.com/relaystudio/relaystudio/internal/testpeer/silent"
+	"github.com/relaystudio/relaystudio/internal/testx"
 	"github.com/relaystudio/relaystudio/media"
-	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
-	"github.com/relaystudio/relaystudio/media/testpeer/silent"
 )
 
 func TestProbe(t *testing.T) {
-	checkLeaks(t)
+	testx.NoLeaks(t)
 	cl := clip(t, fakecam.ClipConfig{FPS: 30, GOP: 15, Audio: media.CodecAAC, SampleRate: 44100, Channels: 2})
 	cam := startCamera(t, cl, &fakecam.Camera{ParamsInSDP: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -57,11 +58,11 @@ func TestProbe(t *testing.T) {
 }
 
 func TestProbeErrors(t *testing.T) {
-	checkLeaks(t)
+	testx.NoLeaks(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 
-	_, err := Probe(ctx, Source{URL: "rtsp://" + freePort(t) + "/x"}, 5*time.Second)
+	_, err := Probe(ctx, Source{URL: "rtsp://" + testx.ClosedPort(t) + "/x"}, 5*time.Second)
 	if !errors.Is(err, ErrUnreachable) {
 		t.Errorf("refused: err = %v, want ErrUnreachable", err)
 	}

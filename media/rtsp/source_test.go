@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaystudio/relaystudio/internal/testpeer/fakecam"
+	"github.com/relaystudio/relaystudio/internal/testx"
 	"github.com/relaystudio/relaystudio/media"
-	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
 )
 
 // checkVideo verifies the properties every session must have: Tracks first
@@ -115,7 +116,7 @@ func playedAudio(cl fakecam.Clip) []media.AudioUnit {
 }
 
 func TestH264AndAAC(t *testing.T) {
-	checkLeaks(t)
+	testx.NoLeaks(t)
 	cl := clip(t, fakecam.ClipConfig{Audio: media.CodecAAC, StripParams: true})
 	cam := startCamera(t, cl, &fakecam.Camera{ParamsInSDP: true, AUsPerPacket: 3})
 	var logs logBuffer
@@ -198,7 +199,7 @@ func TestH264InBandParamsMidGOP(t *testing.T) {
 	cl := clip(t, fakecam.ClipConfig{})
 	for _, transport := range []string{"tcp", "auto"} {
 		t.Run(transport, func(t *testing.T) {
-			checkLeaks(t)
+			testx.NoLeaks(t)
 			cam := startCamera(t, cl, &fakecam.Camera{ParamsInSDP: false, StartMidGOP: true})
 			sink := newRecSink()
 			src := startSource(t, &Source{URL: cam.URL(), Transport: transport, Sink: sink})
@@ -226,7 +227,7 @@ func TestUDP(t *testing.T) {
 	cl := clip(t, fakecam.ClipConfig{Audio: media.CodecAAC})
 	for _, transport := range []string{"udp", "auto"} {
 		t.Run(transport, func(t *testing.T) {
-			checkLeaks(t)
+			testx.NoLeaks(t)
 			cam := startCamera(t, cl, &fakecam.Camera{ParamsInSDP: true, UDP: true})
 			sink := newRecSink()
 			src := startSource(t, &Source{URL: cam.URL(), Transport: transport, Sink: sink})
@@ -242,7 +243,7 @@ func TestUDP(t *testing.T) {
 }
 
 func TestUDPRefused(t *testing.T) {
-	checkLeaks(t)
+	testx.NoLeaks(t)
 	cam := startCamera(t, clip(t, fakecam.ClipConfig{}), &fakecam.Camera{})
 	src := startSource(t, &Source{URL: cam.URL(), Transport: "udp", Sink: newRecSink()})
 	err := waitErr(t, src, 15*time.Second)
@@ -252,7 +253,7 @@ func TestUDPRefused(t *testing.T) {
 }
 
 func TestBFrames(t *testing.T) {
-	checkLeaks(t)
+	testx.NoLeaks(t)
 	cl := clip(t, fakecam.ClipConfig{BFrames: 2, GOP: 12})
 	cam := startCamera(t, cl, &fakecam.Camera{ParamsInSDP: true})
 	sink := newRecSink()
@@ -274,7 +275,7 @@ func TestBFrames(t *testing.T) {
 }
 
 func TestH265AndOpus(t *testing.T) {
-	checkLeaks(t)
+	testx.NoLeaks(t)
 	cl := clip(t, fakecam.ClipConfig{Video: media.CodecH265, Audio: media.CodecOpus, Channels: 2})
 	cam := startCamera(t, cl, &fakecam.Camera{ParamsInSDP: false})
 	sink := newRecSink()
@@ -301,7 +302,7 @@ func TestH265AndOpus(t *testing.T) {
 func TestG711(t *testing.T) {
 	for _, codec := range []media.Codec{media.CodecPCMU, media.CodecPCMA} {
 		t.Run(codec.String(), func(t *testing.T) {
-			checkLeaks(t)
+			testx.NoLeaks(t)
 			cl := clip(t, fakecam.ClipConfig{Audio: codec})
 			cam := startCamera(t, cl, &fakecam.Camera{ParamsInSDP: true})
 			sink := newRecSink()
@@ -323,7 +324,7 @@ func TestG711(t *testing.T) {
 }
 
 func TestAACLATM(t *testing.T) {
-	checkLeaks(t)
+	testx.NoLeaks(t)
 	cl := clip(t, fakecam.ClipConfig{Audio: media.CodecAAC})
 	cam := startCamera(t, cl, &fakecam.Camera{ParamsInSDP: true, AACLATM: true})
 	sink := newRecSink()

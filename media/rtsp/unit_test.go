@@ -19,8 +19,8 @@ import (
 	"github.com/bluenviron/mediacommon/v2/pkg/codecs/mpeg4audio"
 	"github.com/pion/rtp"
 
+	"github.com/relaystudio/relaystudio/internal/testpeer/fakecam"
 	"github.com/relaystudio/relaystudio/media"
-	"github.com/relaystudio/relaystudio/media/testpeer/fakecam"
 )
 
 func TestParseURL(t *testing.T) {

@@ -3,8 +3,9 @@
 // real time, with RTP timestamps that keep increasing across loops like a
 // live camera's.
 //
-// It is a test helper (plain .go files so that tests and benchmarks of other
-// packages can import it); nothing in the product uses it.
+// It is a test helper under internal/testpeer/ (plain .go files so that tests
+// and benchmarks of other packages can import it); nothing in the product
+// uses it, and `make lint` fails if a product package imports it.
 package fakecam
 
 import (

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/relaystudio/relaystudio/internal/testx"
 )
 
 func TestMain(m *testing.M) {
@@ -271,7 +273,7 @@ func TestTLSProxy(t *testing.T) {
 	t.Parallel()
 	needFFmpeg(t)
 	n := StartNginx(t, Options{})
-	leaf, pool := TestCertificates(t)
+	leaf, pool := testx.Certificates(t)
 	addr := n.StartTLSProxy(t, leaf)
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
@@ -317,7 +319,7 @@ func TestTLSProxyCloseWithOpenConnection(t *testing.T) {
 	// The proxy's cleanup must end connections that are still open, or it
 	// would hang; goleak then checks nothing is left.
 	n := StartNginx(t, Options{})
-	leaf, pool := TestCertificates(t)
+	leaf, pool := testx.Certificates(t)
 	var c *tls.Conn
 	t.Run("connect", func(t *testing.T) {
 		addr := n.StartTLSProxy(t, leaf)
@@ -372,18 +374,6 @@ func TestProbeErrors(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "nobody-publishes-this") {
 		t.Errorf("the error shows the stream key: %v", err)
-	}
-}
-
-func TestTestCertificates(t *testing.T) {
-	leaf, pool := TestCertificates(t)
-	for _, name := range []string{"localhost", "127.0.0.1", "::1"} {
-		if _, err := leaf.Leaf.Verify(x509.VerifyOptions{Roots: pool, DNSName: name}); err != nil {
-			t.Errorf("leaf for %s: %v", name, err)
-		}
-	}
-	if _, err := leaf.Leaf.Verify(x509.VerifyOptions{Roots: x509.NewCertPool(), DNSName: "localhost"}); err == nil {
-		t.Error("the leaf verifies without its CA")
 	}
 }
 

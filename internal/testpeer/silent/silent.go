@@ -1,6 +1,9 @@
 // Package silent is a test peer: a TCP server on loopback that accepts
 // connections and never says a word, like a camera or an ingest that hangs
 // mid-handshake. Tests use it for connect, handshake and read timeouts.
+//
+// Like the other peers under internal/testpeer/ it is for tests only: `make
+// lint` fails if a product package imports it.
 package silent
 
 import (

@@ -2,9 +2,10 @@
 // real nginx-rtmp server started on a loopback port, a TLS front for RTMPS,
 // and a read-back of what arrived through the ffprobe CLI.
 //
-// It lives under media/testpeer/ and is imported only by tests and benchmarks. It
-// shells out to nginx, ffmpeg and ffprobe on purpose: the product must never
-// do that, but checking our output with independent tools is the point here.
+// It lives under internal/testpeer/ and is imported only by tests and
+// benchmarks (`make lint` fails if a product package imports it). It shells
+// out to nginx, ffmpeg and ffprobe on purpose: the product must never do
+// that, but checking our output with independent tools is the point here.
 // StartNginx skips the calling test when nginx or its RTMP module is missing
 // (`make deps` installs them).
 package ingest
@@ -25,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/relaystudio/relaystudio/internal/testx"
 )
 
 // RTMPModule is where Debian's libnginx-mod-rtmp installs the module.
@@ -132,12 +135,8 @@ func StartNginx(tb testing.TB, opt Options) *Nginx {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for attempt := 1; ; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			tb.Fatalf("ingest: find a free port: %v", err)
-		}
-		n.port = port
-		err = n.start()
+		n.port = testx.FreePort(tb)
+		err := n.start()
 		if err == nil {
 			break
 		}
@@ -381,15 +380,4 @@ func logTail(path string, offset int64) string {
 		b = b[len(b)-max:]
 	}
 	return string(b)
-}
-
-// freePort asks the kernel for a free loopback port. Another process may
-// take it before nginx binds it; StartNginx retries then.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
