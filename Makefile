@@ -116,12 +116,12 @@ bench: deps ## run the benchmarks (our relay against the ffmpeg CLI)
 # The test peers and helpers (internal/testpeer/..., internal/testx) are for
 # tests only: no package's build, for Linux or for Windows, may depend on
 # them, directly or through another package; test imports are fine.
-lint: ## gofmt, go vet, and check that media/ and settings/ never import fyne.io and that no product package imports the test helpers
+lint: ## gofmt, go vet, and check that media/, settings/ and studio/ never import fyne.io and that no product package imports the test helpers
 	@files=$$(find . -path ./.git -prune -o -path ./.cache -prune -o -name '*.go' -print | xargs -r gofmt -l); \
 	if [ -n "$$files" ]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
 	$(BUILD_FFMPEG) go vet ./...
 	$(WITH_FFMPEG) --windows go vet ./...
-	@pkgs=$$(for d in media settings; do [ -d $$d ] && echo ./$$d/...; done); \
+	@pkgs=$$(for d in media settings studio; do [ -d $$d ] && echo ./$$d/...; done); \
 	[ -z "$$pkgs" ] && exit 0; \
 	bad=$$(go list -e -f '{{.ImportPath}}: {{join .Deps " "}} {{join .TestImports " "}} {{join .XTestImports " "}}' $$pkgs \
 		| awk '/ fyne\.io\// { sub(/:.*/, ""); print }'); \

@@ -174,7 +174,7 @@ func (s *Studio) applyOutput() {
 		return
 	}
 	msg := "Saved."
-	if s.views[i].streaming {
+	if s.views[i].streaming() {
 		msg = s.applyLive(i)
 	}
 	s.outputMsg.SetText(msg)
@@ -185,12 +185,7 @@ func (s *Studio) applyOutput() {
 // and says what happens: the encoder restarts while every destination stays
 // connected. Should the relay refuse, the stream restarts instead.
 func (s *Studio) applyLive(i int) string {
-	v := s.views[i]
-	cfg, err := s.opt.StreamConfig(s.cfg.Streams[i], nil)
-	if err == nil {
-		err = v.relay.SetOutput(cfg.Video, cfg.Audio)
-	}
-	if err != nil {
+	if err := s.views[i].stream.ApplyOutput(s.cfg.Streams[i]); err != nil {
 		s.log.Warn("output settings could not be applied live: restarting the stream", "stream", s.cfg.Streams[i].Name, "error", err)
 		s.restartStream(i, "output settings")
 		return "Saved; the stream restarts to apply it."
@@ -259,7 +254,7 @@ func (s *Studio) newDestRow(j int, d settings.Destination) *destRow {
 			return
 		}
 		row.lastErr.SetText("")
-		if s.views[i].streaming {
+		if s.views[i].streaming() {
 			row.state.SetText("key changed: the stream restarts with it when you stop typing")
 			s.keyEdit.Call(func() { s.afterDestChange(i) })
 		} else {
@@ -288,7 +283,7 @@ func (s *Studio) newDestRow(j int, d settings.Destination) *destRow {
 
 // afterDestChange applies a destination change to a running stream.
 func (s *Studio) afterDestChange(i int) {
-	if s.views[i].streaming {
+	if s.views[i].streaming() {
 		if s.startProblem(i) != "" {
 			s.stopStream(i)
 		} else {
@@ -306,7 +301,7 @@ func (s *Studio) refreshDestStates() {
 	v := s.views[s.selected]
 	for _, row := range s.destRows {
 		state, lastErr := "idle", ""
-		if v.streaming {
+		if v.streaming() {
 			state = "starting"
 			for _, d := range v.stats.Destinations {
 				if d.Name == row.name {

@@ -212,7 +212,7 @@ func (s *Studio) saveCameraForm() {
 	}
 	s.closeCameraForm()
 	if i < 0 {
-		s.views = append(s.views, newStreamView())
+		s.views = append(s.views, s.newStreamView())
 		s.cameraList.Refresh()
 		s.log.Info("camera added", "stream", name, "source", media.RedactURL(src))
 		s.selectStream(len(s.views) - 1)
@@ -289,7 +289,7 @@ func (s *Studio) duplicateStream(i int) {
 	if !s.commitOrShow(func(c *settings.Config) { c.Streams = append(c.Streams, cp) }) {
 		return
 	}
-	s.views = append(s.views, newStreamView())
+	s.views = append(s.views, s.newStreamView())
 	s.cameraList.Refresh()
 	s.log.Info("camera duplicated", "stream", cp.Name)
 	s.selectStream(len(s.views) - 1)
@@ -302,7 +302,7 @@ func (s *Studio) removeStream(i int) {
 	}
 	name := s.cfg.Streams[i].Name
 	msg := fmt.Sprintf("Remove %q and its destinations?", name)
-	if s.views[i].streaming {
+	if s.views[i].streaming() {
 		msg += " It is live: removing stops it."
 	}
 	s.ask("Remove camera?", msg, "Remove", func() {
@@ -315,7 +315,7 @@ func (s *Studio) removeStream(i int) {
 		if !s.commitOrShow(func(c *settings.Config) { c.Streams = append(c.Streams[:i:i], c.Streams[i+1:]...) }) {
 			return
 		}
-		s.runRelay(i, false, false)
+		s.streams.Remove(s.views[i].stream)
 		s.views = append(s.views[:i:i], s.views[i+1:]...)
 		s.log.Info("camera removed", "stream", name)
 		s.publish()

@@ -54,17 +54,17 @@ func TestSpaceAfterTappingACamera(t *testing.T) {
 			t.Fatal("the camera list did not take the focus")
 		}
 		focused.TypedKey(space)
-		if !h.s.views[0].streaming {
+		if !h.s.views[0].streaming() {
 			t.Fatal("Space on the focused camera list did not start the stream")
 		}
 		focused.TypedKey(space)
-		if h.s.views[0].streaming {
+		if h.s.views[0].streaming() {
 			t.Fatal("Space did not stop the stream")
 		}
 		// Nothing focused: the window's own key handler.
 		c.Unfocus()
 		c.OnTypedKey()(space)
-		if !h.s.views[0].streaming {
+		if !h.s.views[0].streaming() {
 			t.Fatal("Space with nothing focused did not start the stream")
 		}
 		// A dialog in front: Space is not for the stream behind it.
@@ -72,7 +72,7 @@ func TestSpaceAfterTappingACamera(t *testing.T) {
 			t.Fatal("Ctrl+N did not open the camera dialog")
 		}
 		c.OnTypedKey()(space)
-		if !h.s.views[0].streaming {
+		if !h.s.views[0].streaming() {
 			t.Error("Space behind a dialog stopped the stream")
 		}
 		test.Tap(h.s.cameraForm.cancel)
@@ -116,10 +116,10 @@ func TestTypingAKeyRestartsALiveStreamOnce(t *testing.T) {
 	var before any
 	h.ui(func() {
 		test.Tap(h.s.startBtn)
-		before = h.s.views[0].relay
+		before = h.s.views[0].relay()
 		h.s.destRows[0].key.SetText("")
 		test.Type(h.s.destRows[0].key, "second-key-9876543210")
-		if h.s.views[0].relay != before || !h.s.views[0].streaming {
+		if h.s.views[0].relay() != before || !h.s.views[0].streaming() {
 			t.Fatal("the stream restarted while the key was being typed")
 		}
 	})
@@ -127,7 +127,7 @@ func TestTypingAKeyRestartsALiveStreamOnce(t *testing.T) {
 		t.Fatalf("saved key %q, want the typed one at once", got)
 	}
 	h.waitFor("the stream to restart with the new key", 10*time.Second, func() bool {
-		return h.s.views[0].relay != before && h.s.views[0].streaming
+		return h.s.views[0].relay() != before && h.s.views[0].streaming()
 	})
 	if err := ng.WaitRecording(t.Context(), "live", "second-key-9876543210", 10_000); err != nil {
 		t.Fatal(err)
@@ -193,7 +193,7 @@ func TestOutputChangeWhileLive(t *testing.T) {
 	var running any
 	h.ui(func() {
 		test.Tap(h.s.startBtn)
-		running = h.s.views[0].relay
+		running = h.s.views[0].relay()
 	})
 	h.waitFor("the stream to go live", 30*time.Second, func() bool {
 		d := h.s.views[0].stats.Destinations
@@ -202,7 +202,7 @@ func TestOutputChangeWhileLive(t *testing.T) {
 	h.ui(func() {
 		h.s.videoMode.SetSelected("transcode (h264)")
 		h.s.resolution.SetSelected("480p")
-		if h.s.views[0].relay != running || !h.s.views[0].streaming {
+		if h.s.views[0].relay() != running || !h.s.views[0].streaming() {
 			t.Fatal("the stream was restarted to change its output")
 		}
 		if !strings.Contains(h.s.outputMsg.Text, "destinations stay connected") {
@@ -215,7 +215,7 @@ func TestOutputChangeWhileLive(t *testing.T) {
 	})
 	h.ui(func() {
 		st := h.s.views[0].stats
-		if h.s.views[0].relay != running || st.Destinations[0].Reconnects != 0 || st.Input.Reconnects != 0 {
+		if h.s.views[0].relay() != running || st.Destinations[0].Reconnects != 0 || st.Input.Reconnects != 0 {
 			t.Errorf("relay replaced or reconnected: destination %d, camera %d reconnects", st.Destinations[0].Reconnects, st.Input.Reconnects)
 		}
 	})
@@ -237,10 +237,10 @@ func TestSelectingAnotherCameraSwitchesThePreview(t *testing.T) {
 		before = h.s.previewSeq
 		start = time.Now()
 		h.s.cameraList.Select(1)
-		if h.s.views[0].relay != nil {
+		if h.s.views[0].relay() != nil {
 			t.Error("the first camera still runs a preview nobody watches")
 		}
-		if h.s.views[1].relay == nil || h.s.selected != 1 {
+		if h.s.views[1].relay() == nil || h.s.selected != 1 {
 			t.Fatal("the second camera is not selected and previewing")
 		}
 	})

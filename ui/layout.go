@@ -40,15 +40,15 @@ func healthColor(h Health) color.Color {
 // badge is the state word shown next to a camera: idle, connecting, live,
 // retrying or error.
 func badge(v *streamView) (string, color.Color) {
-	if v.relay == nil {
-		if v.err != "" {
+	if v.relay() == nil {
+		if v.err() != "" {
 			return "error", colRed
 		}
 		return "idle", colGrey
 	}
 	switch v.stats.State {
 	case relay.StateLive:
-		if v.streaming {
+		if v.streaming() {
 			return "live", colGreen
 		}
 		return "preview", colGreen
@@ -275,8 +275,8 @@ func (s *Studio) refreshSelection() {
 	v := s.views[s.selected]
 	s.preview.Image = v.thumb
 	s.preview.Refresh()
-	if v.err != "" {
-		s.previewMsg.SetText("No preview: " + v.err)
+	if v.err() != "" {
+		s.previewMsg.SetText("No preview: " + v.err())
 	} else {
 		s.previewMsg.SetText("Connecting to " + media.RedactURL(s.cfg.Streams[s.selected].Source) + "…")
 	}
@@ -291,7 +291,7 @@ func (s *Studio) refreshSelection() {
 func (s *Studio) refreshButtons() {
 	anyLive, anyStartable := false, false
 	for i, v := range s.views {
-		if v.streaming {
+		if v.streaming() {
 			anyLive = true
 		} else if s.startProblem(i) == "" {
 			anyStartable = true
@@ -306,7 +306,7 @@ func (s *Studio) refreshButtons() {
 		return
 	}
 	v := s.views[s.selected]
-	if v.streaming {
+	if v.streaming() {
 		s.startBtn.SetText("Stop streaming")
 		s.startBtn.SetIcon(theme.MediaStopIcon())
 		s.startBtn.Importance = widget.DangerImportance
@@ -343,16 +343,16 @@ func (s *Studio) refreshStatsPanel() {
 	v := s.views[s.selected]
 	st := v.stats
 	h, reason := v.health, v.reason
-	if v.relay == nil {
+	if v.relay() == nil {
 		h, reason = HealthIdle, "not running"
-		if v.err != "" {
-			h, reason = HealthRed, v.err
+		if v.err() != "" {
+			h, reason = HealthRed, v.err()
 		}
 	}
 	s.healthDot.FillColor = healthColor(h)
 	s.healthDot.Refresh()
 	s.healthLabel.SetText(fmt.Sprintf("%s: %s", strings.ToUpper(h.String()), reason))
-	if v.relay != nil {
+	if v.relay() != nil {
 		s.statsLabel.SetText(fmt.Sprintf(
 			"Input  %s %dx%d  %.1f fps  %.0f kbps  keyframe every %.1fs\n"+
 				"Output %s %dx%d  %.1f fps  %.0f kbps  speed %s\n"+

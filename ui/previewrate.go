@@ -67,7 +67,7 @@ func (s *Studio) setPreviewRate(n int) {
 	}
 	s.log.Info("preview rate changed", "fps", n)
 	if s.selected >= 0 && s.selected < len(s.views) {
-		if r := s.views[s.selected].relay; r != nil {
+		if r := s.views[s.selected].relay(); r != nil {
 			r.SetPreview(s.mainPreview())
 		}
 	}

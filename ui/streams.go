@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/relaystudio/relaystudio/media/relay"
+	"github.com/relaystudio/relaystudio/studio"
 )
 
 // Preview sizes. A relay has one preview size, so the selected stream
@@ -30,22 +31,36 @@ const (
 	statsEvery   = time.Second
 )
 
-// streamView is the window's side of one stream: its relay (nil when not
-// running), whether that relay pushes to the destinations or only
-// previews, and what the stats panel shows. Fyne goroutine only.
+// streamView is the window's side of one stream: the studio's stream it
+// shows, and what the stats panel shows of it. Fyne goroutine only.
 type streamView struct {
-	relay     *relay.Relay
-	streaming bool
+	stream    *studio.Stream
 	stats     relay.Stats
 	prevStats relay.Stats
 	health    Health
 	reason    string
 	hist      map[string]history
 	thumb     image.Image
-	err       string // why the relay could not be created
 }
 
-func newStreamView() *streamView { return &streamView{hist: map[string]history{}} }
+func (s *Studio) newStreamView() *streamView {
+	return &streamView{stream: s.streams.NewStream(), hist: map[string]history{}}
+}
+
+// relay is the stream's running relay, nil when it is off.
+func (v *streamView) relay() *relay.Relay { return v.stream.Relay() }
+
+// streaming reports whether the stream sends to its destinations (not
+// only previews).
+func (v *streamView) streaming() bool { return v.stream.Live() }
+
+// err says why the stream could not run, "" when it could.
+func (v *streamView) err() string {
+	if err := v.stream.Err(); err != nil {
+		return err.Error()
+	}
+	return ""
+}
 
 // activeRelay is what the pump needs to know about a running relay.
 type activeRelay struct {
@@ -58,8 +73,8 @@ type activeRelay struct {
 func (s *Studio) publish() {
 	var act []activeRelay
 	for i, v := range s.views {
-		if v.relay != nil {
-			act = append(act, activeRelay{view: v, r: v.relay, selected: i == s.selected})
+		if r := v.relay(); r != nil {
+			act = append(act, activeRelay{view: v, r: r, selected: i == s.selected})
 		}
 	}
 	s.mu.Lock()
@@ -75,58 +90,40 @@ func (s *Studio) activeRelays() []activeRelay {
 	return s.active
 }
 
-// closeRelay stops r in the background: Close waits for the relay's
-// goroutines and must not hold up the window.
-func (s *Studio) closeRelay(r *relay.Relay) {
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		r.Close()
-	}()
-}
-
-// runRelay replaces v's relay with a new one (streaming or preview only),
-// or with none when run is false.
+// runRelay runs stream i live (streaming), preview-only, or not at all
+// (run false), and gives a new relay the preview size of its place.
 func (s *Studio) runRelay(i int, run, streaming bool) error {
 	v := s.views[i]
-	if v.relay != nil {
-		s.closeRelay(v.relay)
-		v.relay, v.streaming = nil, false
-	}
-	v.err = ""
 	defer s.publish()
-	if !run || s.closing {
-		return nil
+	mode := studio.Off
+	switch {
+	case !run || s.closing:
+	case streaming:
+		mode = studio.Live
+	default:
+		mode = studio.Preview
 	}
-	cfg, err := s.opt.StreamConfig(s.cfg.Streams[i], s.log)
-	if err != nil {
-		v.err = err.Error()
+	if err := v.stream.Run(s.cfg.Streams[i], mode); err != nil {
 		return err
 	}
-	if !streaming {
-		cfg.Destinations = nil
-	} else if len(cfg.Destinations) == 0 {
-		err := fmt.Errorf("stream %q has no enabled destination with a stream key", s.cfg.Streams[i].Name)
-		v.err = err.Error()
-		return err
-	}
-	cfg.Logger = s.log
-	r, err := relay.New(cfg)
-	if err == nil {
-		err = r.Start()
-	}
-	if err != nil {
-		v.err = err.Error()
-		return err
+	s.afterRun(i)
+	return nil
+}
+
+// afterRun gives stream i's new relay, if any, the preview size of its
+// place and fresh stats.
+func (s *Studio) afterRun(i int) {
+	v := s.views[i]
+	r := v.relay()
+	if r == nil {
+		return
 	}
 	if i == s.selected {
 		r.SetPreview(s.mainPreview())
 	} else {
 		r.SetPreview(thumbPreview)
 	}
-	v.relay, v.streaming = r, streaming
 	v.prevStats, v.stats = relay.Stats{}, r.Stats()
-	return nil
 }
 
 // selectStream shows stream i in the preview and the controls, starting a
@@ -144,20 +141,20 @@ func (s *Studio) selectStream(i int) {
 	s.selected = i
 	if old != i && old >= 0 && old < len(s.views) {
 		ov := s.views[old]
-		switch {
-		case ov.relay != nil && !ov.streaming:
+		switch r := ov.relay(); {
+		case r != nil && !ov.streaming():
 			s.runRelay(old, false, false)
-		case ov.relay != nil:
-			ov.relay.SetPreview(thumbPreview)
+		case r != nil:
+			r.SetPreview(thumbPreview)
 		}
 	}
 	v := s.views[i]
-	if v.relay == nil {
+	if r := v.relay(); r == nil {
 		if err := s.runRelay(i, true, false); err != nil {
 			s.log.Warn("cannot preview", "stream", s.cfg.Streams[i].Name, "error", err)
 		}
 	} else {
-		v.relay.SetPreview(s.mainPreview())
+		r.SetPreview(s.mainPreview())
 	}
 	s.publish()
 	if s.cameraList != nil {
@@ -171,47 +168,56 @@ func (s *Studio) startStream(i int) {
 	if i < 0 || i >= len(s.views) {
 		return
 	}
+	name := s.cfg.Streams[i].Name
 	if reason := s.startProblem(i); reason != "" {
-		s.showError(fmt.Errorf("cannot start %q: %s", s.cfg.Streams[i].Name, reason))
+		s.showError(fmt.Errorf("cannot start %q: %s", name, reason))
 		return
 	}
-	if err := s.runRelay(i, true, true); err != nil {
-		s.showError(fmt.Errorf("cannot start %q: %w", s.cfg.Streams[i].Name, err))
+	if err := s.views[i].stream.Start(s.cfg.Streams[i]); err != nil {
+		s.showError(fmt.Errorf("cannot start %q: %w", name, err))
 		if i == s.selected {
 			s.runRelay(i, true, false)
 		}
 	} else {
-		s.log.Info("stream started", "stream", s.cfg.Streams[i].Name)
+		s.afterRun(i)
 	}
+	s.publish()
 	s.refreshStream(i)
 }
 
 // stopStream stops pushing stream i; the selected stream keeps previewing.
 func (s *Studio) stopStream(i int) {
-	if i < 0 || i >= len(s.views) || !s.views[i].streaming {
+	if i < 0 || i >= len(s.views) || !s.views[i].streaming() {
 		return
 	}
-	s.log.Info("stream stopped", "stream", s.cfg.Streams[i].Name)
-	s.runRelay(i, i == s.selected, false)
+	then := studio.Off
+	if i == s.selected {
+		then = studio.Preview
+	}
+	s.views[i].stream.Stop(s.cfg.Streams[i], then)
+	s.afterRun(i)
+	s.publish()
 	s.refreshStream(i)
 }
 
 // restartStream applies changed settings to a running stream: a quick
-// restart of its relay.
+// restart of its relay. The selected stream previews even if it was off.
 func (s *Studio) restartStream(i int, why string) {
-	v := s.views[i]
+	v, saved := s.views[i], s.cfg.Streams[i]
 	switch {
-	case v.streaming:
-		s.log.Info("applying new settings: restarting the stream", "stream", s.cfg.Streams[i].Name, "change", why)
-		if err := s.runRelay(i, true, true); err != nil {
-			s.showError(fmt.Errorf("cannot restart %q: %w", s.cfg.Streams[i].Name, err))
+	case v.streaming():
+		if err := v.stream.Restart(saved, why); err != nil {
+			s.showError(fmt.Errorf("cannot restart %q: %w", saved.Name, err))
 			s.runRelay(i, i == s.selected, false)
+		} else {
+			s.afterRun(i)
 		}
-	case v.relay != nil || i == s.selected:
+	case v.relay() != nil || i == s.selected:
 		if err := s.runRelay(i, true, false); err != nil {
-			s.log.Warn("cannot preview", "stream", s.cfg.Streams[i].Name, "error", err)
+			s.log.Warn("cannot preview", "stream", saved.Name, "error", err)
 		}
 	}
+	s.publish()
 	s.refreshStream(i)
 }
 
@@ -224,7 +230,7 @@ func (s *Studio) toggleSelected() {
 	}
 	s.outputEdit.Flush() // start with what the fields show
 	s.keyEdit.Stop()     // starting or stopping supersedes a pending restart
-	if s.views[s.selected].streaming {
+	if s.views[s.selected].streaming() {
 		s.stopStream(s.selected)
 	} else {
 		s.startStream(s.selected)
@@ -233,7 +239,7 @@ func (s *Studio) toggleSelected() {
 
 func (s *Studio) startAll() {
 	for i := range s.views {
-		if !s.views[i].streaming && s.startProblem(i) == "" {
+		if !s.views[i].streaming() && s.startProblem(i) == "" {
 			s.startStream(i)
 		}
 	}
@@ -247,17 +253,7 @@ func (s *Studio) stopAll() {
 
 // startProblem says why stream i cannot start, or "" when it can.
 func (s *Studio) startProblem(i int) string {
-	st := s.cfg.Streams[i]
-	hasKey := false
-	for _, d := range st.Destinations {
-		if d.Enabled && d.Key != "" {
-			hasKey = true
-		}
-	}
-	if !hasKey {
-		return "add a destination with a stream key (and leave it enabled)"
-	}
-	if _, err := s.opt.StreamConfig(st, nil); err != nil {
+	if err := studio.CanStart(s.cfg.Streams[i]); err != nil {
 		return err.Error()
 	}
 	return ""
@@ -353,7 +349,7 @@ func (s *Studio) pump() {
 // showFrame puts a new preview frame on screen if it still belongs to the
 // selected stream.
 func (s *Studio) showFrame(r *relay.Relay, img *image.RGBA, seq uint64) {
-	if s.selected < 0 || s.selected >= len(s.views) || s.views[s.selected].relay != r {
+	if s.selected < 0 || s.selected >= len(s.views) || s.views[s.selected].relay() != r {
 		return
 	}
 	s.previewSeq = seq
@@ -369,14 +365,14 @@ func (s *Studio) applyStats(now time.Time, act []activeRelay, snaps []relay.Stat
 	}
 	for i, a := range act {
 		v := a.view
-		if v.relay != a.r {
+		if v.relay() != a.r {
 			continue // stopped or restarted meanwhile
 		}
 		v.prevStats, v.stats = v.stats, snaps[i]
 		for _, d := range snaps[i].Destinations {
 			v.hist[d.Name] = v.hist[d.Name].push(d.BitrateKbps)
 		}
-		v.health, v.reason = healthOf(v.prevStats, v.stats, v.streaming)
+		v.health, v.reason = healthOf(v.prevStats, v.stats, v.streaming())
 		if thumbs[i] != nil {
 			v.thumb = thumbs[i]
 		} else if a.selected && s.preview.Image != nil {

@@ -2,8 +2,9 @@
 // and thumbnails, the live preview of the selected camera, the output
 // controls and destinations of the selected stream, start and stop, a stats
 // panel with a bitrate graph per destination and a health colour, and a log
-// panel. It drives the engine only through media/relay and reaches the disk
-// only through settings.
+// panel. Streams start, stop and change through studio (as they do for
+// `relaystudio run`); the window reads a running relay's stats and preview
+// from media/relay and reaches the disk only through settings.
 //
 // Threading: every widget is changed on the Fyne goroutine. One goroutine
 // owned by the Studio (the pump) pulls preview frames (about 15 a second)
@@ -35,8 +36,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/relaystudio/relaystudio/assets"
-	"github.com/relaystudio/relaystudio/media/relay"
 	"github.com/relaystudio/relaystudio/settings"
+	"github.com/relaystudio/relaystudio/studio"
+
 	// Sets LANGUAGE before Fyne reads the locale, for every program (and
 	// test binary) that uses this package.
 	_ "github.com/relaystudio/relaystudio/ui/fynelocale"
@@ -50,9 +52,6 @@ type Options struct {
 	// ConfigPath is the settings file. Required. It is created with the
 	// test pattern when missing.
 	ConfigPath string
-	// StreamConfig turns a saved stream into the engine's configuration.
-	// It defaults to EngineConfig.
-	StreamConfig func(settings.Stream, *slog.Logger) (relay.Config, error)
 	// Logger also receives every event the log panel shows (the terminal).
 	// Nil sends them to the log panel only.
 	Logger *slog.Logger
@@ -76,6 +75,8 @@ type Studio struct {
 	do func(func())
 
 	cfg *settings.Config
+	// streams runs the streams of cfg; views[i].stream is cfg.Streams[i]'s.
+	streams *studio.Studio
 	// broken is why the settings file could not be loaded; while it is
 	// set nothing is saved, so the file stays as it was for the person to
 	// fix or replace.
@@ -170,9 +171,6 @@ func newStudio(a fyne.App, opt Options, do func(func())) (*Studio, error) {
 	if opt.ConfigPath == "" {
 		return nil, errors.New("ui: no settings file path")
 	}
-	if opt.StreamConfig == nil {
-		opt.StreamConfig = EngineConfig
-	}
 	s := &Studio{app: a, opt: opt, do: do, logs: &LogBuffer{Size: 500}, graphs: map[string]*bitrateGraph{}}
 	s.outputEdit = &debouncer{delay: editPause, do: do}
 	s.keyEdit = &debouncer{delay: editPause, do: do}
@@ -180,6 +178,7 @@ func newStudio(a fyne.App, opt Options, do func(func())) (*Studio, error) {
 		s.logs.Next = opt.Logger.Handler()
 	}
 	s.log = slog.New(s.logs.Handler())
+	s.streams = studio.New(studio.Options{Logger: s.log})
 	s.logs.SetOnChange(func() { s.logDirt.Store(true) })
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 
@@ -197,7 +196,7 @@ func newStudio(a fyne.App, opt Options, do func(func())) (*Studio, error) {
 	}
 	s.cfg = cfg
 	for range cfg.Streams {
-		s.views = append(s.views, newStreamView())
+		s.views = append(s.views, s.newStreamView())
 	}
 
 	s.win = a.NewWindow("Relay Studio")
@@ -261,22 +260,7 @@ func (s *Studio) Close() {
 	s.outputEdit.Stop()
 	s.keyEdit.Stop()
 	s.cancel()
-	var relays []*relay.Relay
-	for _, v := range s.views {
-		if v.relay != nil {
-			relays = append(relays, v.relay)
-			v.relay, v.streaming = nil, false
-		}
-	}
-	var wg sync.WaitGroup
-	for _, r := range relays {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.Close()
-		}()
-	}
-	wg.Wait()
+	s.streams.Close()
 	s.wg.Wait()
 }
 
@@ -291,7 +275,7 @@ func (s *Studio) requestQuit() {
 	s.outputEdit.Flush() // what was typed is saved, not lost
 	live := 0
 	for _, v := range s.views {
-		if v.streaming {
+		if v.streaming() {
 			live++
 		}
 	}
@@ -491,14 +475,10 @@ func (s *Studio) resetBrokenSettings() {
 // run` does; one that cannot start says why in the log, not in a dialog
 // that would greet the person at every start.
 func (s *Studio) autostart() {
-	for i, st := range s.cfg.Streams {
-		if !st.Autostart {
-			continue
-		}
-		if reason := s.startProblem(i); reason != "" {
-			s.log.Warn("autostart skipped", "stream", st.Name, "reason", reason)
-			continue
-		}
-		s.startStream(i)
+	s.streams.Autostart(s.cfg.Streams, func(i int) *studio.Stream { return s.views[i].stream })
+	for i := range s.views {
+		s.afterRun(i)
+		s.refreshStream(i)
 	}
+	s.publish()
 }

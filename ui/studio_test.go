@@ -31,7 +31,7 @@ func TestFirstStreamPreviewsAtStart(t *testing.T) {
 		if got := h.s.Window().Title(); got != "Relay Studio" {
 			t.Errorf("title %q", got)
 		}
-		if h.s.selected != 0 || h.s.views[0].relay == nil {
+		if h.s.selected != 0 || h.s.views[0].relay() == nil {
 			t.Fatal("the first stream is not selected and previewing")
 		}
 	})
@@ -182,7 +182,7 @@ func TestStartDisabledWithoutDestination(t *testing.T) {
 		}
 		// Space does nothing either.
 		h.s.toggleSelected()
-		if h.s.views[0].streaming {
+		if h.s.views[0].streaming() {
 			t.Error("started without a destination")
 		}
 	})
@@ -257,7 +257,7 @@ func TestStreamGoesLiveAndStops(t *testing.T) {
 			t.Fatalf("Start disabled: %s", h.s.startReason.Text)
 		}
 		test.Tap(h.s.startBtn)
-		if !h.s.views[0].streaming {
+		if !h.s.views[0].streaming() {
 			t.Fatal("not streaming after Start")
 		}
 	})
@@ -277,10 +277,10 @@ func TestStreamGoesLiveAndStops(t *testing.T) {
 			t.Errorf("button %q", h.s.startBtn.Text)
 		}
 		test.Tap(h.s.startBtn)
-		if h.s.views[0].streaming {
+		if h.s.views[0].streaming() {
 			t.Error("still streaming after Stop")
 		}
-		if h.s.views[0].relay == nil {
+		if h.s.views[0].relay() == nil {
 			t.Error("the selected stream stopped previewing")
 		}
 	})
@@ -342,7 +342,7 @@ func TestRemoveAsksFirst(t *testing.T) {
 	h.ui(func() {
 		test.Tap(h.s.removeCamBtn)
 		test.Tap(h.s.confirm.yes)
-		if h.s.cameraList.Length() != 1 || h.s.selected != 0 || h.s.views[0].relay == nil {
+		if h.s.cameraList.Length() != 1 || h.s.selected != 0 || h.s.views[0].relay() == nil {
 			t.Fatal("not removed, or the remaining camera does not preview")
 		}
 	})
@@ -449,12 +449,12 @@ func TestQuitAsksWhenLive(t *testing.T) {
 			t.Fatal("quitting while live did not ask")
 		}
 		test.Tap(h.s.confirm.no)
-		if !h.s.views[0].streaming {
+		if !h.s.views[0].streaming() {
 			t.Fatal("cancel stopped the stream")
 		}
 		h.s.requestQuit()
 		test.Tap(h.s.confirm.yes)
-		if h.s.views[0].streaming || h.s.views[0].relay != nil {
+		if h.s.views[0].streaming() || h.s.views[0].relay() != nil {
 			t.Error("Stop and quit left the stream running")
 		}
 	})
@@ -479,10 +479,10 @@ func TestAutostartStreams(t *testing.T) {
 	h := newHarness(t, cfg)
 	h.waitFor("the autostarted stream to go live", 30*time.Second, func() bool {
 		v := h.s.views[0]
-		return v.streaming && v.stats.State == "live" && len(v.stats.Destinations) == 1 && v.stats.Destinations[0].State == "live"
+		return v.streaming() && v.stats.State == "live" && len(v.stats.Destinations) == 1 && v.stats.Destinations[0].State == "live"
 	})
 	h.ui(func() {
-		if h.s.views[1].streaming {
+		if h.s.views[1].streaming() {
 			t.Error("a stream without a destination was started")
 		}
 		lines, _ := h.s.logs.Lines()
@@ -495,12 +495,12 @@ func TestAutostartStreams(t *testing.T) {
 
 func TestPreviewRateIsSavedAndApplied(t *testing.T) {
 	h := newHarness(t, nil)
-	h.waitFor("the preview running", 10*time.Second, func() bool { return h.s.views[0].relay != nil })
+	h.waitFor("the preview running", 10*time.Second, func() bool { return h.s.views[0].relay() != nil })
 	h.ui(func() {
 		if got := h.s.previewRate.Selected; got != "30 fps (smooth)" {
 			t.Errorf("preview rate shows %q at first, want 30 fps", got)
 		}
-		if got := h.s.views[0].relay.Preview().FPS; got != 30 {
+		if got := h.s.views[0].relay().Preview().FPS; got != 30 {
 			t.Errorf("the preview runs at %v fps, want 30", got)
 		}
 		h.s.previewRate.SetSelected("5 fps (light)")
@@ -509,7 +509,7 @@ func TestPreviewRateIsSavedAndApplied(t *testing.T) {
 		t.Errorf("saved preview_fps = %d, want 5", got)
 	}
 	h.ui(func() {
-		if got := h.s.views[0].relay.Preview(); got.FPS != 5 || got.Width != 640 {
+		if got := h.s.views[0].relay().Preview(); got.FPS != 5 || got.Width != 640 {
 			t.Errorf("the preview runs at %+v after choosing 5 fps", got)
 		}
 	})
@@ -531,9 +531,9 @@ func TestPreviewRateWrittenByHandIsOffered(t *testing.T) {
 			t.Errorf("options %q, want the three rates and 12 fps", h.s.previewRate.Options)
 		}
 	})
-	h.waitFor("the preview running", 10*time.Second, func() bool { return h.s.views[0].relay != nil })
+	h.waitFor("the preview running", 10*time.Second, func() bool { return h.s.views[0].relay() != nil })
 	h.ui(func() {
-		if got := h.s.views[0].relay.Preview().FPS; got != 12 {
+		if got := h.s.views[0].relay().Preview().FPS; got != 12 {
 			t.Errorf("the preview runs at %v fps, want 12", got)
 		}
 	})

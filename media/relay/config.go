@@ -101,6 +101,26 @@ func invalid(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, a...))
 }
 
+// FieldError is a configuration error about one field of Config, so that
+// a front end can name the field in its own terms (a flag, a form field).
+// It is ErrInvalid.
+type FieldError struct {
+	// Field is the field's path: "rtsp_transport", "video.mode",
+	// "video.preset", "video.bitrate", "video.fps",
+	// "video.keyframe_interval", "video.size", "audio.mode" or
+	// "audio.bitrate".
+	Field string
+	// Msg says what is wrong with it.
+	Msg string
+}
+
+func (e *FieldError) Error() string        { return ErrInvalid.Error() + ": " + e.Msg }
+func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+
+func invalidField(field, format string, a ...any) error {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, a...)}
+}
+
 // withDefaults returns c with defaults filled in.
 func (c Config) withDefaults() Config {
 	if c.RTSPTransport == "" {
@@ -146,39 +166,39 @@ func (c Config) Validate() error {
 	switch c.RTSPTransport {
 	case "auto", "tcp", "udp":
 	default:
-		return invalid("rtsp transport %q: want auto, tcp or udp", c.RTSPTransport)
+		return invalidField("rtsp_transport", "rtsp transport %q: want auto, tcp or udp", c.RTSPTransport)
 	}
 	v := c.Video
 	switch v.Mode {
 	case VideoCopy, VideoH264:
 	default:
-		return invalid("video mode %q: want copy or h264", v.Mode)
+		return invalidField("video.mode", "video mode %q: want copy or h264", v.Mode)
 	}
 	if v.Mode == VideoH264 {
 		if err := media.CheckPreset(v.Preset); err != nil {
-			return invalid("%v", err)
+			return invalidField("video.preset", "%v", err)
 		}
 		if v.Bitrate < media.MinVideoBitrate || v.Bitrate > media.MaxVideoBitrate {
-			return invalid("video bitrate %s: must be between %s and %s", media.FormatBitrate(v.Bitrate),
+			return invalidField("video.bitrate", "video bitrate %s: must be between %s and %s", media.FormatBitrate(v.Bitrate),
 				media.FormatBitrate(media.MinVideoBitrate), media.FormatBitrate(media.MaxVideoBitrate))
 		}
-		if v.FPS < 0 || v.FPS > media.MaxFPS {
-			return invalid("fps %g: must be between 1 and %d, or 0 for the camera's rate", v.FPS, media.MaxFPS)
+		if v.FPS != 0 && (v.FPS < 1 || v.FPS > media.MaxFPS) {
+			return invalidField("video.fps", "fps %g: must be between 1 and %d, or 0 for the camera's rate", v.FPS, media.MaxFPS)
 		}
 		if v.KeyframeInterval < 100*time.Millisecond || v.KeyframeInterval > 20*time.Second {
-			return invalid("keyframe interval %v: must be between 0.1s and 20s", v.KeyframeInterval)
+			return invalidField("video.keyframe_interval", "keyframe interval %v: must be between 0.1s and 20s", v.KeyframeInterval)
 		}
 		if v.Size.Width%2 != 0 || v.Size.Height%2 != 0 || v.Size.Width < 0 || v.Size.Height < 0 {
-			return invalid("size %s: sides must be even and positive", v.Size)
+			return invalidField("video.size", "size %s: sides must be even and positive", v.Size)
 		}
 	}
 	switch c.Audio.Mode {
 	case AudioAuto, AudioCopy, AudioAAC, AudioSilent, AudioNone:
 	default:
-		return invalid("audio mode %q: want auto, copy, aac, silent or none", c.Audio.Mode)
+		return invalidField("audio.mode", "audio mode %q: want auto, copy, aac, silent or none", c.Audio.Mode)
 	}
 	if c.Audio.Bitrate < media.MinAudioBitrate || c.Audio.Bitrate > media.MaxAudioBitrate {
-		return invalid("audio bitrate %s: must be between %s and %s", media.FormatBitrate(c.Audio.Bitrate),
+		return invalidField("audio.bitrate", "audio bitrate %s: must be between %s and %s", media.FormatBitrate(c.Audio.Bitrate),
 			media.FormatBitrate(media.MinAudioBitrate), media.FormatBitrate(media.MaxAudioBitrate))
 	}
 	if c.TLSConfig != nil && c.TLSConfig.InsecureSkipVerify {

@@ -1,4 +1,4 @@
-package ui
+package studio
 
 import (
 	"log/slog"
@@ -10,8 +10,8 @@ import (
 
 // EngineConfig turns a saved stream into the engine's configuration: the
 // enabled destinations with their keys, the parsed video and audio values.
-// The window and `relaystudio run` both use it. With a logger, it warns about
-// an enabled destination that is skipped for want of a key.
+// With a logger, it warns about an enabled destination that is skipped for
+// want of a key.
 func EngineConfig(s settings.Stream, log *slog.Logger) (relay.Config, error) {
 	size, err := s.Video.ParsedSize()
 	if err != nil {

@@ -1,0 +1,197 @@
+package main
+
+// relaystudio relay: one stream from the flags, until Ctrl-C or SIGTERM.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/media/codec"
+	"github.com/relaystudio/relaystudio/media/relay"
+)
+
+// The relay sub-command's flag defaults: the engine's own (media), written
+// as a person types them. usage shows the same values.
+var (
+	defaultBitrate      = media.FormatBitrate(media.DefaultVideoBitrate)
+	defaultKeyint       = media.DefaultKeyframeInterval.String()
+	defaultAudioBitrate = media.FormatBitrate(media.DefaultAudioBitrate)
+)
+
+// Defaults of the modes, as relay.Config documents them.
+const (
+	defaultVideoMode = string(relay.VideoCopy)
+	defaultAudioMode = string(relay.AudioAuto)
+	defaultTransport = "auto"
+)
+
+// relayFlags names the flag that sets each field of relay.Config whose
+// errors (relay.FieldError) a flag should be named in.
+var relayFlags = map[string]string{
+	"rtsp_transport":          "--rtsp-transport",
+	"video.mode":              "--video",
+	"video.preset":            "--preset",
+	"video.bitrate":           "--bitrate",
+	"video.fps":               "--fps",
+	"video.keyframe_interval": "--keyint",
+	"video.size":              "--size",
+	"audio.mode":              "--audio",
+	"audio.bitrate":           "--audio-bitrate",
+}
+
+// relayOptions is what the relay sub-command was asked to do.
+type relayOptions struct {
+	cfg     relay.Config
+	stats   time.Duration
+	verbose bool
+}
+
+// parseRelayFlags turns the relay sub-command's arguments into a validated
+// stream configuration.
+func parseRelayFlags(args []string) (relayOptions, error) {
+	fs := newFlagSet("relay")
+	var (
+		outputs                                               listFlag
+		input, videoMode, size, bitrate, preset, keyint       string
+		audioMode, audioBitrate, transport, statsEvery, fpsIn string
+		verbose                                               bool
+	)
+	fs.StringVar(&input, "input", "", "")
+	fs.Var(&outputs, "output", "")
+	fs.StringVar(&videoMode, "video", defaultVideoMode, "")
+	fs.StringVar(&size, "size", "", "")
+	fs.StringVar(&fpsIn, "fps", "", "")
+	fs.StringVar(&bitrate, "bitrate", defaultBitrate, "")
+	fs.StringVar(&preset, "preset", media.DefaultPreset, "")
+	fs.StringVar(&keyint, "keyint", defaultKeyint, "")
+	fs.StringVar(&audioMode, "audio", defaultAudioMode, "")
+	fs.StringVar(&audioBitrate, "audio-bitrate", defaultAudioBitrate, "")
+	fs.StringVar(&transport, "rtsp-transport", defaultTransport, "")
+	fs.StringVar(&statsEvery, "stats", "0", "")
+	fs.BoolVar(&verbose, "verbose", false, "")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return relayOptions{}, err
+	}
+	if len(pos) > 0 {
+		return relayOptions{}, usagef("unexpected argument %q: give the source with --input and the ingest with --output", shownArg(pos[0]))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	opt := relayOptions{verbose: verbose}
+	c := &opt.cfg
+	c.Name = "relay"
+	c.Input = input
+	c.RTSPTransport = transport
+	if input == "" {
+		return opt, usagef("missing --input: give a camera URL (rtsp://user:pass@host/path) or test://pattern")
+	}
+	if len(outputs) == 0 {
+		return opt, usagef("missing --output: give an ingest URL such as rtmp://a.rtmp.youtube.com/live2/STREAM-KEY")
+	}
+	for _, o := range outputs {
+		c.Destinations = append(c.Destinations, relay.Destination{URL: o})
+	}
+
+	// The flags are parsed here; what their values may be is the engine's
+	// to check (Validate), and its errors name the flag.
+	c.Video.Mode = relay.VideoMode(videoMode)
+	if c.Video.Mode == relay.VideoCopy {
+		for _, f := range []string{"size", "fps", "bitrate", "preset", "keyint"} {
+			if set[f] {
+				return opt, usagef("--%s needs --video h264: copy mode passes the camera's video through untouched", f)
+			}
+		}
+	}
+	if c.Video.Size, err = media.ParseSize(size); err != nil {
+		return opt, usagef("--size: %v", err)
+	}
+	if fpsIn != "" {
+		// 0 would mean the camera's rate, which is what leaving the flag
+		// out says.
+		fps, err := strconv.ParseFloat(strings.TrimSpace(fpsIn), 64)
+		if err != nil || !(fps > 0) {
+			return opt, usagef("--fps %q: want a frame rate such as 30 (leave --fps out to keep the camera's)", fpsIn)
+		}
+		c.Video.FPS = fps
+	}
+	if c.Video.Bitrate, err = media.ParseBitrate(bitrate); err != nil {
+		return opt, usagef("--bitrate: %v", err)
+	}
+	c.Video.Preset = preset
+	if c.Video.KeyframeInterval, err = media.ParseKeyframeInterval(keyint); err != nil {
+		return opt, usagef("--keyint: %v", err)
+	}
+	c.Audio.Mode = relay.AudioMode(audioMode)
+	if c.Audio.Bitrate, err = media.ParseBitrate(audioBitrate); err != nil {
+		return opt, usagef("--audio-bitrate: %v", err)
+	}
+	if opt.stats, err = parseInterval(statsEvery); err != nil {
+		return opt, usagef("--stats %q: want an interval such as 1s, or 0 for none", statsEvery)
+	}
+	if err := c.Validate(); err != nil {
+		var fe *relay.FieldError
+		if errors.As(err, &fe) && relayFlags[fe.Field] != "" {
+			return opt, usagef("%s: %s", relayFlags[fe.Field], fe.Msg)
+		}
+		return opt, err
+	}
+	return opt, nil
+}
+
+func cmdRelay(args []string, stdout, stderr io.Writer) error {
+	opt, err := parseRelayFlags(args)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, slog.LevelInfo, opt.verbose)
+	codec.SetLogger(log)
+	opt.cfg.Logger = log
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	r, err := relay.New(opt.cfg)
+	if err != nil {
+		return err
+	}
+	if err := r.Start(); err != nil {
+		return err
+	}
+	defer r.Close()
+
+	var tick <-chan time.Time
+	if opt.stats > 0 {
+		t := time.NewTicker(opt.stats)
+		defer t.Stop()
+		tick = t.C
+	}
+	enc := json.NewEncoder(stdout)
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info("stopping")
+			r.Close()
+			return nil
+		case <-r.Done():
+			return r.Wait()
+		case <-tick:
+			if err := enc.Encode(r.Stats()); err != nil {
+				return fmt.Errorf("cannot write stats: %w", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,257 @@
+package studio
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/relaystudio/relaystudio/internal/testpeer/fakecam"
+	"github.com/relaystudio/relaystudio/internal/testpeer/ingest"
+	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/media/relay"
+	"github.com/relaystudio/relaystudio/media/rtsp"
+	"github.com/relaystudio/relaystudio/settings"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const testKey = "studio-key-5150"
+
+// syncBuffer is a log both the test and the relays write to.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newStudio(t *testing.T, onEvent func(Event)) (*Studio, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	s := New(Options{Logger: slog.New(slog.NewTextHandler(logs, nil)), OnEvent: onEvent})
+	t.Cleanup(s.Close)
+	return s, logs
+}
+
+// patternTo is the test pattern, sent to nginx with testKey.
+func patternTo(n *ingest.Nginx, name string) settings.Stream {
+	st := settings.NewStream(name, settings.TestPatternSource)
+	server := strings.TrimSuffix(n.URL("live", "x"), "/x")
+	st.Destinations = []settings.Destination{settings.NewDestination("Local", server, testKey)}
+	return st
+}
+
+func waitState(t *testing.T, st *Stream, want relay.State, d time.Duration) relay.Stats {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		s := st.Stats()
+		if s.State == want {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %v: %+v", want, d, s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestLiveThenPreviewThenOff: a stream goes live to its destination, stops
+// to a preview-only relay that sends nothing, and off; the log says
+// started and stopped, never the key, and every relay is closed after.
+func TestLiveThenPreviewThenOff(t *testing.T) {
+	n := ingest.StartNginx(t, ingest.Options{})
+	var events []Event
+	var mu sync.Mutex
+	s, logs := newStudio(t, func(e Event) { mu.Lock(); events = append(events, e); mu.Unlock() })
+	saved := patternTo(n, "Door")
+	st := s.NewStream()
+	if err := st.Start(saved); err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode() != Live {
+		t.Fatalf("mode %s after Start, want live", st.Mode())
+	}
+	live := waitState(t, st, relay.StateLive, 20*time.Second)
+	if len(live.Destinations) != 1 || live.Destinations[0].Name != "Local" {
+		t.Errorf("destinations %+v, want Local", live.Destinations)
+	}
+	first := st.Relay()
+	if err := st.Stop(saved, Preview); err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode() != Preview || st.Relay() == nil || st.Relay() == first {
+		t.Fatalf("after Stop: mode %s, want a new preview-only relay", st.Mode())
+	}
+	<-first.Done() // the live relay stops by itself, in the background
+	if p := waitState(t, st, relay.StateLive, 10*time.Second); len(p.Destinations) != 0 {
+		t.Errorf("the preview sends to %+v", p.Destinations)
+	}
+	if err := st.Run(saved, Off); err != nil || st.Relay() != nil || st.Mode() != Off {
+		t.Errorf("after Run(Off): relay %v, mode %s, err %v", st.Relay(), st.Mode(), err)
+	}
+	mu.Lock()
+	got := events
+	mu.Unlock()
+	if len(got) != 2 || got[0].Kind != Started || got[1].Kind != Stopped || got[0].Stream != "Door" {
+		t.Errorf("events %+v, want started then stopped for Door", got)
+	}
+	l := logs.String()
+	if !strings.Contains(l, "stream started") || !strings.Contains(l, "stream stopped") {
+		t.Errorf("the log does not say started and stopped:\n%s", l)
+	}
+	if strings.Contains(l, testKey) {
+		t.Errorf("the stream key is in the log:\n%s", l)
+	}
+}
+
+// TestAutostart: of three saved streams, the one marked autostart with a
+// key starts, the one marked autostart without a key is skipped with a
+// reason, and the unmarked one stays off.
+func TestAutostart(t *testing.T) {
+	n := ingest.StartNginx(t, ingest.Options{})
+	s, logs := newStudio(t, nil)
+	withKey := patternTo(n, "With key")
+	withKey.Autostart = true
+	noKey := settings.NewStream("No key", settings.TestPatternSource)
+	noKey.Autostart = true
+	manual := patternTo(n, "Manual")
+	handles := []*Stream{s.NewStream(), s.NewStream(), s.NewStream()}
+	started := s.Autostart([]settings.Stream{withKey, noKey, manual}, func(i int) *Stream { return handles[i] })
+	if len(started) != 1 || started[0] != handles[0] {
+		t.Fatalf("started %d streams, want the first only", len(started))
+	}
+	if handles[0].Mode() != Live || handles[1].Mode() != Off || handles[2].Mode() != Off {
+		t.Errorf("modes %s %s %s, want live off off", handles[0].Mode(), handles[1].Mode(), handles[2].Mode())
+	}
+	if l := logs.String(); !strings.Contains(l, "autostart skipped") || !strings.Contains(l, "No key") || !strings.Contains(l, "stream key") {
+		t.Errorf("the log does not say why No key was skipped:\n%s", l)
+	}
+	// Without handles, Autostart makes its own.
+	again := s.Autostart([]settings.Stream{withKey, noKey}, nil)
+	if len(again) != 1 || again[0] == handles[0] {
+		t.Errorf("without handles: %d started", len(again))
+	}
+}
+
+// TestEndedEvent: a relay that stops by itself (the camera refuses the
+// password at the first connection) is reported once as Ended, with why;
+// a relay the studio replaces is not.
+func TestEndedEvent(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	clip, err := fakecam.EncodeClip(ctx, fakecam.ClipConfig{Width: 320, Height: 240, FPS: 15, GOP: 15, Duration: time.Second})
+	if errors.Is(err, fakecam.ErrNoFFmpeg) {
+		t.Skip("ffmpeg is not installed: run make deps")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	cam := &fakecam.Camera{ParamsInSDP: true, User: "admin", Pass: "right"}
+	clip.Apply(cam)
+	if err := cam.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cam.Close)
+
+	ended := make(chan Event, 4)
+	s, _ := newStudio(t, func(e Event) {
+		if e.Kind == Ended {
+			ended <- e
+		}
+	})
+	u, err := url.Parse(cam.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword("admin", "not-the-pw-991")
+	saved := settings.NewStream("Gate", u.String())
+	saved.RTSPTransport = settings.TransportTCP
+	st := s.NewStream()
+	if err := st.Run(saved, Preview); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-ended:
+		if e.Stream != "Gate" || !errors.Is(e.Err, rtsp.ErrUnauthorized) {
+			t.Errorf("event %+v, want Gate ended by a refused password", e)
+		}
+		if strings.Contains(e.Err.Error(), "not-the-pw-991") {
+			t.Errorf("the password is in the error: %v", e.Err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no Ended event within 20 s")
+	}
+	if st.Stats().State != relay.StateFailed {
+		t.Errorf("state %s, want failed", st.Stats().State)
+	}
+
+	// Replaced by the studio: no event.
+	ok := settings.NewStream("Pattern", media.TestPattern)
+	if err := st.Run(ok, Preview); err != nil {
+		t.Fatal(err)
+	}
+	replaced := st.Relay()
+	if err := st.Run(ok, Off); err != nil {
+		t.Fatal(err)
+	}
+	<-replaced.Done()
+	select {
+	case e := <-ended:
+		t.Errorf("a replaced relay was reported: %+v", e)
+	case <-time.After(500 * time.Millisecond):
+	}
+}
+
+// TestCanStart says what a stream lacks, in words a person acts on.
+func TestCanStart(t *testing.T) {
+	noDest := settings.NewStream("A", media.TestPattern)
+	if err := CanStart(noDest); err == nil || !strings.Contains(err.Error(), "stream key") {
+		t.Errorf("no destination: %v", err)
+	}
+	disabled := settings.NewStream("B", media.TestPattern)
+	d := settings.NewDestination("YouTube", "rtmp://a.rtmp.youtube.com/live2", testKey)
+	d.Enabled = false
+	disabled.Destinations = []settings.Destination{d}
+	if err := CanStart(disabled); err == nil {
+		t.Error("a disabled destination counts as one to start with")
+	}
+	d.Enabled = true
+	good := settings.NewStream("C", media.TestPattern)
+	good.Destinations = []settings.Destination{d}
+	if err := CanStart(good); err != nil {
+		t.Errorf("a stream with a key: %v", err)
+	}
+	good.Video.Mode, good.Video.Preset = settings.VideoH264, "placebo"
+	if err := CanStart(good); err == nil || !strings.Contains(err.Error(), "placebo") {
+		t.Errorf("a bad preset: %v", err)
+	}
+}
+
+// TestClosedStudioRunsNothing: after Close, Run leaves a stream off.
+func TestClosedStudioRunsNothing(t *testing.T) {
+	s, _ := newStudio(t, nil)
+	st := s.NewStream()
+	s.Close()
+	if err := st.Run(settings.NewStream("P", media.TestPattern), Preview); err != nil || st.Relay() != nil {
+		t.Errorf("Run after Close: relay %v, err %v", st.Relay(), err)
+	}
+}
