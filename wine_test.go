@@ -329,7 +329,7 @@ func TestWindowsZipUnderWine(t *testing.T) {
 // wineWindow is relaystudio.exe running under Wine.
 type wineWindow struct {
 	cmd      *exec.Cmd
-	buf      *syncBuffer
+	buf      *testx.Buffer
 	display  string
 	id       string          // the X window
 	geometry image.Rectangle // on the screen
@@ -338,31 +338,10 @@ type wineWindow struct {
 
 func (w *wineWindow) out() string { return w.buf.String() }
 
-// syncBuffer is a bytes.Buffer the process's output goroutines write into
-// while the test reads it.
-type syncBuffer struct {
-	mu  chan struct{}
-	buf bytes.Buffer
-}
-
-func newSyncBuffer() *syncBuffer { return &syncBuffer{mu: make(chan struct{}, 1)} }
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu <- struct{}{}
-	defer func() { <-b.mu }()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu <- struct{}{}
-	defer func() { <-b.mu }()
-	return b.buf.String()
-}
-
 // startWineWindow opens the studio and waits for its window.
 func startWineWindow(t *testing.T, p *winePrefix, display, exe string) *wineWindow {
 	t.Helper()
-	w := &wineWindow{buf: newSyncBuffer(), display: display, done: make(chan error, 1)}
+	w := &wineWindow{buf: &testx.Buffer{}, display: display, done: make(chan error, 1)}
 	w.cmd = exec.Command(p.wine, exe)
 	w.cmd.Env = p.env
 	w.cmd.Stdout, w.cmd.Stderr = w.buf, w.buf

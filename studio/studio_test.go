@@ -1,10 +1,8 @@
 package studio
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/relaystudio/relaystudio/internal/testpeer/fakecam"
 	"github.com/relaystudio/relaystudio/internal/testpeer/ingest"
+	"github.com/relaystudio/relaystudio/internal/testx"
 	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/relay"
 	"github.com/relaystudio/relaystudio/media/rtsp"
@@ -25,28 +24,10 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const testKey = "studio-key-5150"
 
-// syncBuffer is a log both the test and the relays write to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func newStudio(t *testing.T, onEvent func(Event)) (*Studio, *syncBuffer) {
+func newStudio(t *testing.T, onEvent func(Event)) (*Studio, *testx.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
-	s := New(Options{Logger: slog.New(slog.NewTextHandler(logs, nil)), OnEvent: onEvent})
+	log, logs := testx.CaptureLog()
+	s := New(Options{Logger: log, OnEvent: onEvent})
 	t.Cleanup(s.Close)
 	return s, logs
 }

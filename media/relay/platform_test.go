@@ -7,12 +7,10 @@ package relay
 // over RTSP on loopback, nginx-rtmp, ffprobe reading back what arrived.
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/exec"
 	"strconv"
@@ -121,31 +119,6 @@ func checkFullRate(t *testing.T, n *ingest.Nginx, key string) {
 	}
 	video, audio := recordingPackets(t, n.Recording("live", key))
 	checkTimeline(t, key, video, audio, 500*time.Millisecond)
-}
-
-// logBuffer collects a relay's log for checks; slog handlers write from
-// many goroutines.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// captureLog returns a logger that records everything, debug included.
-func captureLog() (*slog.Logger, *logBuffer) {
-	buf := &logBuffer{}
-	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
 }
 
 // destStats returns the stats of the destination called name.
@@ -273,7 +246,7 @@ func TestH265CameraReachesNginxAsH264(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cam := startCamera(t, clip, nil)
 			n := ingest.StartNginx(t, ingest.Options{})
-			log, logBuf := captureLog()
+			log, logBuf := testx.CaptureLog()
 			r := startRelay(t, Config{
 				Input:        cam.URL(),
 				Video:        tc.video,
@@ -305,7 +278,7 @@ func TestLongCameraGOPWarns(t *testing.T) {
 	clip := encodeClip(t, fakecam.ClipConfig{Width: 320, Height: 240, FPS: 30, GOP: 180, Duration: 6 * time.Second})
 	cam := startCamera(t, clip, nil)
 	n := ingest.StartNginx(t, ingest.Options{})
-	log, logBuf := captureLog()
+	log, logBuf := testx.CaptureLog()
 	r := startRelay(t, Config{
 		Input:        cam.URL(),
 		Destinations: []Destination{{URL: n.URL("live", testKey)}},
@@ -368,7 +341,7 @@ func TestRefusedKeyBesideGoodOne(t *testing.T) {
 	const refusedKey = "key-refused-3b8e"
 	cam := startCamera(t, recordClip(t, 640, 360, true), nil)
 	n := ingest.StartNginx(t, ingest.Options{OnPublish: func(_, key string) bool { return key != refusedKey }})
-	log, logBuf := captureLog()
+	log, logBuf := testx.CaptureLog()
 	r := startRelay(t, Config{
 		Input: cam.URL(),
 		Destinations: []Destination{

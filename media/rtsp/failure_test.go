@@ -30,9 +30,9 @@ func TestAuth(t *testing.T) {
 		t.Run("right password, "+name, func(t *testing.T) {
 			testx.NoLeaks(t)
 			cam := startCamera(t, cl, &fakecam.Camera{User: "admin", Pass: secret, Auth: scheme})
-			var logs logBuffer
+			var logs testx.Buffer
 			sink := newRecSink()
-			src := startSource(t, &Source{URL: cam.URL(), Transport: "tcp", Sink: sink, Logger: newLogger(&logs)})
+			src := startSource(t, &Source{URL: cam.URL(), Transport: "tcp", Sink: sink, Logger: testx.Logger(&logs)})
 			sink.waitFor(t, src, 15*time.Second, "a video unit", atLeast(1, 0))
 			closePromptly(t, src)
 			noSecret(t, "the log", logs.String())
@@ -43,8 +43,8 @@ func TestAuth(t *testing.T) {
 		testx.NoLeaks(t)
 		cam := startCamera(t, cl, &fakecam.Camera{User: "admin", Pass: "other"})
 		u := strings.Replace(cam.URL(), "other", secret, 1)
-		var logs logBuffer
-		src := startSource(t, &Source{URL: u, Transport: "tcp", Sink: newRecSink(), Logger: newLogger(&logs)})
+		var logs testx.Buffer
+		src := startSource(t, &Source{URL: u, Transport: "tcp", Sink: newRecSink(), Logger: testx.Logger(&logs)})
 		err := waitErr(t, src, 15*time.Second)
 		t.Log(err)
 		if !errors.Is(err, ErrUnauthorized) {

@@ -119,9 +119,9 @@ func TestH264AndAAC(t *testing.T) {
 	testx.NoLeaks(t)
 	cl := clip(t, fakecam.ClipConfig{Audio: media.CodecAAC, StripParams: true})
 	cam := startCamera(t, cl, &fakecam.Camera{ParamsInSDP: true, AUsPerPacket: 3})
-	var logs logBuffer
+	var logs testx.Buffer
 	sink := newRecSink()
-	src := startSource(t, &Source{URL: cam.URL(), Transport: "tcp", Sink: sink, Logger: newLogger(&logs)})
+	src := startSource(t, &Source{URL: cam.URL(), Transport: "tcp", Sink: sink, Logger: testx.Logger(&logs)})
 
 	// 2.4 s of a 2 s clip: crosses a loop.
 	sink.waitFor(t, src, 15*time.Second, "60 video units", atLeast(60, 0))

@@ -20,6 +20,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/relaystudio/relaystudio/internal/testpeer/fakecam"
+	"github.com/relaystudio/relaystudio/internal/testx"
 	"github.com/relaystudio/relaystudio/media"
 )
 
@@ -283,8 +284,8 @@ func TestSelectMedias(t *testing.T) {
 		{"audio only", []*description.Media{audio(aac)}, nil, nil, ErrNoVideo, "no H.264 or H.265"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var logs logBuffer
-			ss := &session{url: "rtsp://cam/x", log: newLogger(&logs)}
+			var logs testx.Buffer
+			ss := &session{url: "rtsp://cam/x", log: testx.Logger(&logs)}
 			sel, err := ss.selectMedias(&description.Session{Medias: tc.medias})
 			if tc.wantKind != nil {
 				if !errors.Is(err, tc.wantKind) || !strings.Contains(err.Error(), tc.wantInText) {
@@ -305,7 +306,7 @@ func TestSelectMedias(t *testing.T) {
 // TestUnknownAudioLogged checks that an unsupported audio codec leaves the
 // session without audio and says so once.
 func TestUnknownAudioLogged(t *testing.T) {
-	var logs logBuffer
+	var logs testx.Buffer
 	ss := &session{url: "rtsp://cam/x", log: slog.New(slog.NewTextHandler(&logs, nil))}
 	sel, err := ss.selectMedias(&description.Session{Medias: []*description.Media{
 		{Type: description.MediaTypeVideo, Formats: []format.Format{&format.H264{PayloadTyp: 96, PacketizationMode: 1}}},
