@@ -183,7 +183,7 @@ func (c Config) Validate() error {
 				media.FormatBitrate(media.MinVideoBitrate), media.FormatBitrate(media.MaxVideoBitrate))
 		}
 		if v.FPS != 0 && (v.FPS < 1 || v.FPS > media.MaxFPS) {
-			return invalidField("video.fps", "fps %g: must be between 1 and %d, or 0 for the camera's rate", v.FPS, media.MaxFPS)
+			return invalidField("video.fps", "fps %g: must be between 1 and %d", v.FPS, media.MaxFPS)
 		}
 		if v.KeyframeInterval < 100*time.Millisecond || v.KeyframeInterval > 20*time.Second {
 			return invalidField("video.keyframe_interval", "keyframe interval %v: must be between 0.1s and 20s", v.KeyframeInterval)
