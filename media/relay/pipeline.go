@@ -9,6 +9,7 @@ package relay
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -60,6 +61,9 @@ func (r *Relay) runPipeline() {
 		case <-r.outputSet:
 			if ch := r.newOutput.Swap(nil); ch != nil {
 				err = p.setOutput(*ch)
+			}
+			if ds := r.newDests.Swap(nil); ds != nil {
+				p.setDestinations(*ds)
 			}
 		case it := <-r.inbox:
 			switch it.kind {
@@ -218,4 +222,59 @@ func (p *pipeline) copying() bool {
 		}
 	}
 	return false
+}
+
+// setDestinations applies SetDestinations: destinations that stay keep
+// their connection, new ones start (with the current headers, so they
+// begin at the next keyframe), and the ones left out are closed in the
+// background.
+func (p *pipeline) setDestinations(ds []Destination) {
+	r := p.r
+	rd := r.rends[0] // one rendition per stream for now
+	keep := map[string]*destination{}
+	for _, d := range rd.dests {
+		keep[d.url+"\x00"+d.name] = d
+	}
+	var next, added []*destination
+	for _, want := range ds {
+		k := want.URL + "\x00" + want.Name
+		if d, ok := keep[k]; ok {
+			next = append(next, d)
+			delete(keep, k)
+			continue
+		}
+		d := r.newDestination(want)
+		if err := d.pub.Start(); err != nil {
+			// Validate has passed: this cannot happen, but the other
+			// destinations must not suffer for it.
+			r.log.Warn("destination not added", "destination", d.server, "error", err)
+			continue
+		}
+		if h, ok := rd.headers(p.tracks); ok {
+			d.pub.SetHeaders(h)
+		}
+		next, added = append(next, d), append(added, d)
+	}
+	r.mu.Lock()
+	stopping := r.closed || r.failed != nil
+	if !stopping {
+		rd.dests = next
+		all := slices.Clone(next)
+		r.dests.Store(&all)
+	}
+	r.mu.Unlock()
+	gone := slices.Collect(maps.Values(keep))
+	if stopping {
+		gone = added // Close has the old list: these are ours to close
+	}
+	for _, d := range gone {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			d.pub.Close()
+		}()
+	}
+	if !stopping {
+		r.log.Info("destinations changed: the camera and the other destinations carry on", "added", len(added), "removed", len(gone), "destinations", len(next))
+	}
 }

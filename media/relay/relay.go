@@ -46,7 +46,10 @@ type Relay struct {
 	inbox  chan inboxItem
 	done   chan struct{}
 
-	dests []*destination
+	// dests is every destination of every rendition, for Stats, the
+	// sampler and Close; the pipeline replaces it (under mu) when
+	// SetDestinations changes the renditions' own lists.
+	dests atomic.Pointer[[]*destination]
 	rends []*rendition
 	// openSource makes the source of one camera session: newSource, or a
 	// test's stand-in.
@@ -65,9 +68,10 @@ type Relay struct {
 	output    atomic.Pointer[outputState] // written by the pipeline only
 	liveSince atomic.Int64                // Unix ns; written by the sampler only
 
-	// newOutput is the latest SetOutput not yet taken by the pipeline;
-	// outputSet wakes the pipeline for it.
+	// newOutput and newDests are the latest SetOutput and SetDestinations
+	// not yet taken by the pipeline; outputSet wakes the pipeline for them.
 	newOutput atomic.Pointer[outputChange]
+	newDests  atomic.Pointer[[]Destination]
 	outputSet chan struct{}
 
 	mu      sync.Mutex
@@ -137,27 +141,66 @@ func New(cfg Config) (*Relay, error) {
 	r.source.Store(&sourceState{})
 	r.output.Store(&outputState{videoMode: cfg.Video.Mode, audioMode: cfg.Audio.Mode})
 	r.ctx, r.cancel = context.WithCancel(context.Background())
+	var all []*destination
 	if len(cfg.Destinations) > 0 {
 		// One rendition per stream for now; destinations that share
 		// settings share its decode and encode.
 		rd := &rendition{video: cfg.Video, audio: cfg.Audio}
 		for _, d := range cfg.Destinations {
-			server := media.RTMPServer(d.URL)
-			log := r.log // the publisher names the server itself
-			if d.Name != server {
-				log = log.With("name", d.Name)
-			}
-			dst := &destination{
-				name:   d.Name,
-				server: server,
-				pub:    &rtmp.Publisher{URL: d.URL, Logger: log, Retry: true, TLSConfig: cfg.TLSConfig},
-			}
-			rd.dests = append(rd.dests, dst)
-			r.dests = append(r.dests, dst)
+			rd.dests = append(rd.dests, r.newDestination(d))
 		}
+		all = rd.dests
 		r.rends = append(r.rends, rd)
 	}
+	r.dests.Store(&all)
 	return r, nil
+}
+
+// newDestination makes the publisher of one destination, not started.
+func (r *Relay) newDestination(d Destination) *destination {
+	server := media.RTMPServer(d.URL)
+	log := r.log // the publisher names the server itself
+	if d.Name != server {
+		log = log.With("name", d.Name)
+	}
+	return &destination{
+		name:   d.Name,
+		url:    d.URL,
+		server: server,
+		pub:    &rtmp.Publisher{URL: d.URL, Logger: log, Retry: true, TLSConfig: r.cfg.TLSConfig},
+	}
+}
+
+// destinations returns every destination the relay sends to now.
+func (r *Relay) destinations() []*destination { return *r.dests.Load() }
+
+// ErrPreviewOnly is SetDestinations on a relay started without any
+// destination: it has no output to send.
+var ErrPreviewOnly = errors.New("the stream runs for its preview only: start it with its destinations")
+
+// SetDestinations changes where a running stream is sent without touching
+// the camera session, the encoder or the destinations that stay: a
+// destination in ds with the URL and name of one already running keeps its
+// connection; a new one connects and starts at the next keyframe, after the
+// sequence headers; one left out is closed. It returns an error wrapping
+// ErrInvalid, and changes nothing, when ds is not valid, and
+// ErrPreviewOnly when the relay was created without destinations.
+func (r *Relay) SetDestinations(ds []Destination) error {
+	if len(r.rends) == 0 {
+		return ErrPreviewOnly
+	}
+	c := r.cfg
+	c.Destinations = ds
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	c = c.withDefaults()
+	r.newDests.Store(&c.Destinations)
+	select {
+	case r.outputSet <- struct{}{}:
+	default: // already signalled: the pipeline takes the latest
+	}
+	return nil
 }
 
 // Start connects to the source and the destinations in the background. It
@@ -170,8 +213,9 @@ func (r *Relay) Start() error {
 	}
 	r.started = true
 
-	started := make([]*destination, 0, len(r.dests))
-	for _, d := range r.dests {
+	dests := r.destinations()
+	started := make([]*destination, 0, len(dests))
+	for _, d := range dests {
 		if err := d.pub.Start(); err != nil {
 			for _, s := range started {
 				s.pub.Close()
@@ -183,7 +227,7 @@ func (r *Relay) Start() error {
 		}
 		started = append(started, d)
 	}
-	r.log.Info("stream starting", "input", media.RedactURL(r.cfg.Input), "video", r.cfg.Video.Mode, "destinations", len(r.dests))
+	r.log.Info("stream starting", "input", media.RedactURL(r.cfg.Input), "video", r.cfg.Video.Mode, "destinations", len(dests))
 
 	// Destinations reconnect by themselves until Close: their publishers
 	// own their goroutines.
@@ -332,7 +376,9 @@ func (r *Relay) Close() {
 		return
 	}
 	r.closeSource()
-	for _, d := range r.dests {
+	// Once closed is set the pipeline replaces no destination: this list
+	// is the last.
+	for _, d := range r.destinations() {
 		d.pub.Close()
 	}
 	<-r.done
@@ -379,7 +425,7 @@ func (r *Relay) fail(err error) {
 	r.mu.Unlock()
 	r.cancel()
 	r.closeSource()
-	for _, d := range r.dests {
+	for _, d := range r.destinations() {
 		d.pub.Close()
 	}
 }
@@ -440,6 +486,7 @@ func (s *relaySink) Audio(u media.AudioUnit) {
 // destination is one RTMP(S) ingest fed by a rendition.
 type destination struct {
 	name   string
+	url    string // with the key: never logged
 	server string
 	pub    *rtmp.Publisher
 
@@ -460,7 +507,7 @@ func (r *Relay) runSampler() {
 		r.rates.audioBitrate.sample(now, float64(c.audioOutBytes.Load())*8)
 		r.rates.speedMedia.sample(now, float64(c.encodedMedia.Load()))
 		r.rates.speedBusy.sample(now, float64(c.busyNanos.Load()))
-		for _, d := range r.dests {
+		for _, d := range r.destinations() {
 			s := d.pub.Stats()
 			d.rateBits.sample(now, float64(s.BytesSent)*8)
 			d.rateFPS.sample(now, float64(s.VideoTags))

@@ -167,8 +167,18 @@ func (rd *rendition) setCopyHeader(sps, pps []byte) error {
 // publishHeaders hands metadata and sequence headers to every destination,
 // once the video header is known.
 func (rd *rendition) publishHeaders(t media.Tracks) {
+	if h, ok := rd.headers(t); ok {
+		for _, d := range rd.dests {
+			d.pub.SetHeaders(h)
+		}
+	}
+}
+
+// headers are the rendition's metadata and sequence headers, once the
+// video header is known.
+func (rd *rendition) headers(t media.Tracks) (rtmp.Headers, bool) {
 	if rd.videoHeader == nil {
-		return
+		return rtmp.Headers{}, false
 	}
 	meta := rtmp.Metadata{Encoder: "Relay Studio"}
 	if rd.video.Mode == VideoCopy {
@@ -185,8 +195,5 @@ func (rd *rendition) publishHeaders(t media.Tracks) {
 			meta.AudioBitrate = rd.audio.Bitrate
 		}
 	}
-	h := rtmp.Headers{Metadata: meta, Video: rd.videoHeader, Audio: rd.audioHeader}
-	for _, d := range rd.dests {
-		d.pub.SetHeaders(h)
-	}
+	return rtmp.Headers{Metadata: meta, Video: rd.videoHeader, Audio: rd.audioHeader}, true
 }

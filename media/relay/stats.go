@@ -211,7 +211,8 @@ func (r *Relay) Stats() Stats {
 	}
 
 	anyLive, anyRetry, retryReason := false, false, ""
-	for _, d := range r.dests {
+	dests := r.destinations()
+	for _, d := range dests {
 		ps := d.pub.Stats()
 		ds := DestinationStats{
 			Name:         d.name,
@@ -256,7 +257,7 @@ func (r *Relay) Stats() Stats {
 		s.State = StateRetrying
 	case !hasTracks || s.Input.Frames == 0:
 		s.State, s.Reason = StateConnecting, "waiting for the source"
-	case len(r.dests) == 0 || anyLive:
+	case len(dests) == 0 || anyLive:
 		s.State = StateLive
 	case anyRetry:
 		s.State, s.Reason = StateRetrying, retryReason
