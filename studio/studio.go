@@ -352,6 +352,25 @@ func (st *Stream) Restart(saved settings.Stream, why string) error {
 	return st.Run(saved, mode)
 }
 
+// ApplyDestinations hands saved's enabled destinations with keys to the
+// running live relay: the camera session, the encoder and the
+// destinations that did not change carry on. When the relay cannot take
+// them so (the stream is not live), it says why; Restart then applies them.
+func (st *Stream) ApplyDestinations(saved settings.Stream) error {
+	r := st.Relay()
+	if r == nil || st.Mode() != Live {
+		return errors.New("the stream is not live")
+	}
+	cfg, err := EngineConfig(saved, st.studio.log)
+	if err != nil {
+		return err
+	}
+	if len(cfg.Destinations) == 0 {
+		return fmt.Errorf("stream %q has no enabled destination with a stream key", saved.Name)
+	}
+	return r.SetDestinations(cfg.Destinations)
+}
+
 // ApplyOutput hands saved's video and audio settings to the running relay
 // without reconnecting anything: the encoder restarts, destinations stay
 // connected and resume at the next keyframe. When the relay cannot take

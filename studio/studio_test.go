@@ -236,3 +236,43 @@ func TestClosedStudioRunsNothing(t *testing.T) {
 		t.Errorf("Run after Close: relay %v, err %v", st.Relay(), err)
 	}
 }
+
+// TestApplyDestinations: a destination added to a live stream joins the
+// running relay; the camera session carries on. A stream that is not live
+// says so, for the caller to restart it.
+func TestApplyDestinations(t *testing.T) {
+	n := ingest.StartNginx(t, ingest.Options{})
+	s, _ := newStudio(t, nil)
+	saved := patternTo(n, "Door")
+	st := s.NewStream()
+	if err := st.ApplyDestinations(saved); err == nil {
+		t.Error("an off stream took destinations")
+	}
+	if err := st.Start(saved); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, st, relay.StateLive, 20*time.Second)
+	running := st.Relay()
+	server := strings.TrimSuffix(n.URL("live", "x"), "/x")
+	saved.Destinations = append(saved.Destinations, settings.NewDestination("Backup", server, testKey+"-backup"))
+	if err := st.ApplyDestinations(saved); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		stats := st.Stats()
+		if len(stats.Destinations) == 2 && stats.Destinations[1].State == relay.StateLive {
+			if stats.Input.Reconnects != 0 || stats.Destinations[0].Reconnects != 0 {
+				t.Errorf("reconnects: camera %d, first destination %d; want none", stats.Input.Reconnects, stats.Destinations[0].Reconnects)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the backup destination is not live: %+v", stats.Destinations)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if st.Relay() != running {
+		t.Error("the relay was replaced")
+	}
+}

@@ -255,7 +255,7 @@ func (s *Studio) newDestRow(j int, d settings.Destination) *destRow {
 		}
 		row.lastErr.SetText("")
 		if s.views[i].streaming() {
-			row.state.SetText("key changed: the stream restarts with it when you stop typing")
+			row.state.SetText("key changed: this destination reconnects with it when you stop typing")
 			s.keyEdit.Call(func() { s.afterDestChange(i) })
 		} else {
 			s.refreshButtons()
@@ -281,13 +281,19 @@ func (s *Studio) newDestRow(j int, d settings.Destination) *destRow {
 	return row
 }
 
-// afterDestChange applies a destination change to a running stream.
+// afterDestChange applies a destination change to a running stream: live,
+// so that the camera and the other destinations carry on; by a restart
+// only if the relay cannot take it live.
 func (s *Studio) afterDestChange(i int) {
-	if s.views[i].streaming() {
-		if s.startProblem(i) != "" {
+	if v := s.views[i]; v.streaming() {
+		switch {
+		case s.startProblem(i) != "":
 			s.stopStream(i)
-		} else {
-			s.restartStream(i, "destinations")
+		default:
+			if err := v.stream.ApplyDestinations(s.cfg.Streams[i]); err != nil {
+				s.log.Warn("destinations could not be changed live: restarting the stream", "stream", s.cfg.Streams[i].Name, "error", err)
+				s.restartStream(i, "destinations")
+			}
 		}
 	}
 	s.refreshButtons()
