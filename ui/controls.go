@@ -48,7 +48,6 @@ func (s *Studio) buildControls() fyne.CanvasObject {
 		}
 		e.OnSubmitted = func(string) { s.outputEdit.Stop(); s.applyOutput() }
 	}
-	s.applyBtn = widget.NewButton("Apply", func() { s.applyOutput() })
 	s.outputMsg = widget.NewLabel("")
 	s.outputMsg.Wrapping = fyne.TextWrapWord
 	form := widget.NewForm(
@@ -82,7 +81,7 @@ func (s *Studio) buildControls() fyne.CanvasObject {
 		s.destBox, s.addDestBtn,
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Output", fyne.TextAlignLeading, bold),
-		form, container.NewHBox(s.applyBtn), s.outputMsg,
+		form, s.outputMsg,
 	)
 	return container.NewVScroll(body)
 }

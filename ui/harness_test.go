@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	"go.uber.org/goleak"
 
 	"github.com/relaystudio/relaystudio/internal/testx"
@@ -171,3 +173,6 @@ func (h *harness) fileBytes() []byte {
 	}
 	return b
 }
+
+// pressEnter is Enter in an entry, as a person ends typing.
+func pressEnter(e *widget.Entry) { e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) }

@@ -150,7 +150,7 @@ func TestTypingAKeyAppliesToALiveStreamOnce(t *testing.T) {
 }
 
 // TestOutputFieldsSaveWhenTypingPauses: a typed bitrate is saved without
-// Enter or Apply once typing pauses, and what is typed just before another
+// Enter once typing pauses, and what is typed just before another
 // camera is selected is saved to the camera it was typed for.
 func TestOutputFieldsSaveWhenTypingPauses(t *testing.T) {
 	h := newHarness(t, twoPatterns())

@@ -256,7 +256,7 @@ func (s *Studio) refreshStream(i int) {
 // refreshSelection fills the controls with the selected stream.
 func (s *Studio) refreshSelection() {
 	has := s.selected >= 0 && s.selected < len(s.views)
-	for _, b := range []*widget.Button{s.editCamBtn, s.dupCamBtn, s.removeCamBtn, s.addDestBtn, s.applyBtn} {
+	for _, b := range []*widget.Button{s.editCamBtn, s.dupCamBtn, s.removeCamBtn, s.addDestBtn} {
 		if has {
 			b.Enable()
 		} else {

@@ -97,7 +97,6 @@ type Studio struct {
 	audioMode                         *widget.Select
 	customSize, fps, bitrate, keyint  *widget.Entry
 	audioBitrate                      *widget.Entry
-	applyBtn                          *widget.Button
 	outputMsg                         *widget.Label
 	destBox                           *fyne.Container
 	destRows                          []*destRow

@@ -373,7 +373,7 @@ func TestOutputControlsSave(t *testing.T) {
 		h.s.resolution.SetSelected("720p")
 		h.s.preset.SetSelected("ultrafast")
 		h.s.bitrate.SetText("1500k")
-		test.Tap(h.s.applyBtn)
+		pressEnter(h.s.bitrate) // every change saves; Enter saves at once
 	})
 	v := h.load().Streams[0].Video
 	if v.Mode != "h264" || v.Size != "x720" || v.Preset != "ultrafast" || v.Bitrate != "1500k" {
@@ -382,7 +382,7 @@ func TestOutputControlsSave(t *testing.T) {
 	before := h.fileBytes()
 	h.ui(func() {
 		h.s.bitrate.SetText("lots")
-		test.Tap(h.s.applyBtn)
+		pressEnter(h.s.bitrate) // every change saves; Enter saves at once
 		if !strings.HasPrefix(h.s.outputMsg.Text, "Not saved") {
 			t.Errorf("message %q", h.s.outputMsg.Text)
 		}
@@ -402,7 +402,7 @@ func TestBrokenSettingsFile(t *testing.T) {
 	h.ui(func() {
 		// An edit made while the file is broken is not saved over it.
 		h.s.bitrate.SetText("1800k")
-		test.Tap(h.s.applyBtn)
+		pressEnter(h.s.bitrate) // every change saves; Enter saves at once
 	})
 	if !bytes.Equal(h.fileBytes(), broken) {
 		t.Fatal("the broken file was changed before the person chose what to do")

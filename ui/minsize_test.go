@@ -1,0 +1,55 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/relaystudio/relaystudio/internal/testpeer/ingest"
+	"github.com/relaystudio/relaystudio/settings"
+)
+
+// smallScreen is the smallest screen the window must fit (issue 14).
+var smallScreen = fyne.NewSize(1280, 720)
+
+// checkFits fails when the window's content asks for more than a 1280x720
+// screen, or when the window has been resized from what was asked.
+func checkFits(t *testing.T, h *harness, state string) {
+	t.Helper()
+	h.ui(func() {
+		min := h.s.win.Content().MinSize()
+		if min.Width > smallScreen.Width || min.Height > smallScreen.Height {
+			t.Errorf("%s: the window needs %.0fx%.0f, more than %.0fx%.0f", state, min.Width, min.Height, smallScreen.Width, smallScreen.Height)
+		}
+	})
+}
+
+// TestWindowFitsASmallScreen: with five destinations of long names, a
+// long error on each and a refused key, the window still fits 1280x720.
+func TestWindowFitsASmallScreen(t *testing.T) {
+	ng := ingest.StartNginx(t, ingest.Options{OnPublish: func(app, key string) bool { return false }})
+	cfg := settings.Default()
+	st := &cfg.Streams[0]
+	for i := range 5 {
+		d := settings.NewDestination(fmt.Sprintf("A destination with a rather long name, number %d", i+1),
+			"rtmp://"+ng.Addr()+"/live", fmt.Sprintf("key-%d-0123456789", i))
+		st.Destinations = append(st.Destinations, d)
+	}
+	second := settings.NewStream(strings.Repeat("A camera with a very long name ", 4), settings.TestPatternSource)
+	cfg.Streams = append(cfg.Streams, second)
+	h := newHarness(t, cfg)
+	checkFits(t, h, "at start")
+	h.ui(func() { test.Tap(h.s.startBtn) })
+	h.waitFor("every destination refused", 30*time.Second, func() bool {
+		ds := h.s.views[0].stats.Destinations
+		return len(ds) == 5 && ds[4].State == "refused"
+	})
+	time.Sleep(1500 * time.Millisecond) // a stats tick shows the long states
+	checkFits(t, h, "live with five failing destinations")
+	h.ui(func() { h.s.selectStream(1) })
+	checkFits(t, h, "another camera selected")
+}
