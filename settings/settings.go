@@ -94,7 +94,31 @@ type Studio struct {
 	// PreviewRate). A lower rate saves CPU on computers that draw the
 	// window without a GPU; streaming is unaffected.
 	PreviewFPS int `toml:"preview_fps" comment:"pictures a second in the window's preview, 1-30; lower saves CPU on computers without a GPU"`
+	// Window is the window as it was last closed. The window writes it.
+	Window Window `toml:"window,omitempty"`
 }
+
+// Window is the studio window's geometry and selection, kept from one run
+// to the next. Zero values mean the window's defaults.
+type Window struct {
+	// Width and Height of the window's content, in Fyne units.
+	Width  int `toml:"width,omitempty"`
+	Height int `toml:"height,omitempty"`
+	// The divider positions, each a fraction between 0 and 1: cameras |
+	// the rest, preview | controls, top | bottom, stats | log.
+	CamerasSplit  float64 `toml:"cameras_split,omitempty"`
+	ControlsSplit float64 `toml:"controls_split,omitempty"`
+	BottomSplit   float64 `toml:"bottom_split,omitempty"`
+	LogSplit      float64 `toml:"log_split,omitempty"`
+	// Selected is the name of the camera on screen.
+	Selected string `toml:"selected,omitempty"`
+}
+
+// Window size limits: a file with a size outside them is refused.
+const (
+	MinWindowSide = 200
+	MaxWindowSide = 20000
+)
 
 // PreviewRate returns PreviewFPS, or DefaultPreviewFPS when it is 0.
 func (s Studio) PreviewRate() int {

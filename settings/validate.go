@@ -15,6 +15,23 @@ import (
 // file's version and Save writes CurrentVersion.
 func (c *Config) Validate() error {
 	v := validator{o: c.origin}
+	w := c.Studio.Window
+	for _, side := range []struct {
+		name string
+		n    int
+	}{{"width", w.Width}, {"height", w.Height}} {
+		if side.n != 0 && (side.n < MinWindowSide || side.n > MaxWindowSide) {
+			v.addf("studio.window."+side.name, "%d: want %d to %d (or leave it out)", side.n, MinWindowSide, MaxWindowSide)
+		}
+	}
+	for _, split := range []struct {
+		name string
+		f    float64
+	}{{"cameras_split", w.CamerasSplit}, {"controls_split", w.ControlsSplit}, {"bottom_split", w.BottomSplit}, {"log_split", w.LogSplit}} {
+		if split.f != 0 && !(split.f > 0 && split.f < 1) {
+			v.addf("studio.window."+split.name, "%g: a divider is a fraction between 0 and 1, e.g. 0.6 (or leave it out)", split.f)
+		}
+	}
 	if n := c.Studio.PreviewFPS; n < 0 || n > MaxPreviewFPS {
 		v.addf("studio.preview_fps", "%d: want 1 to %d pictures a second (0: the default, %d)", n, MaxPreviewFPS, DefaultPreviewFPS)
 	}

@@ -79,6 +79,7 @@ func (s *Studio) build() fyne.CanvasObject {
 	withLeft.Offset = 0.2
 	vs := container.NewVSplit(withLeft, bottom)
 	vs.Offset = 0.68
+	s.splits.cameras, s.splits.controls, s.splits.bottom = withLeft, main, vs
 	return container.NewBorder(s.banner, nil, nil, nil, vs)
 }
 
@@ -221,6 +222,7 @@ func (s *Studio) buildStats() fyne.CanvasObject {
 	logPane := container.NewBorder(nil, nil, nil, container.NewVBox(s.copyLogBtn), s.logScroll)
 	split := container.NewHSplit(statsPane, logPane)
 	split.Offset = 0.55
+	s.splits.log = split
 	return split
 }
 

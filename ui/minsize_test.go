@@ -53,3 +53,38 @@ func TestWindowFitsASmallScreen(t *testing.T) {
 	h.ui(func() { h.s.selectStream(1) })
 	checkFits(t, h, "another camera selected")
 }
+
+// TestGeometryIsKept: the window's size, its dividers and the camera on
+// screen when it quits are there again at the next start.
+func TestGeometryIsKept(t *testing.T) {
+	cfg := settings.Default()
+	cfg.Streams = append(cfg.Streams, settings.NewStream("Yard", settings.TestPatternSource))
+	h := newHarness(t, cfg)
+	h.ui(func() {
+		h.s.win.Resize(fyne.NewSize(1500, 900))
+		h.s.splits.cameras.SetOffset(0.3)
+		h.s.splits.log.SetOffset(0.4)
+		h.s.selectStream(1)
+		h.s.keepGeometry()
+	})
+	w := h.load().Studio.Window
+	if w.Width != 1500 || w.Height != 900 || w.CamerasSplit != 0.3 || w.LogSplit != 0.4 || w.Selected != "Yard" {
+		t.Fatalf("kept %+v", w)
+	}
+	again := newBareHarness(t)
+	if err := h.load().Save(again.path); err != nil {
+		t.Fatal(err)
+	}
+	again.open()
+	again.ui(func() {
+		if got := again.s.win.Canvas().Size(); got.Width != 1500 || got.Height != 900 {
+			t.Errorf("size %v, want 1500x900", got)
+		}
+		if again.s.splits.cameras.Offset != 0.3 || again.s.splits.log.Offset != 0.4 {
+			t.Errorf("dividers %g and %g, want 0.3 and 0.4", again.s.splits.cameras.Offset, again.s.splits.log.Offset)
+		}
+		if again.s.selected != 1 {
+			t.Errorf("camera %d on screen, want 1 (Yard)", again.s.selected)
+		}
+	})
+}

@@ -84,6 +84,9 @@ type Studio struct {
 
 	views    []*streamView // parallel to cfg.Streams
 	selected int
+	// splits are the window's dividers, kept with its size in the
+	// settings (see geometry.go).
+	splits struct{ cameras, controls, bottom, log *container.Split }
 
 	// Widgets, kept so that tests drive them like a person would.
 	cameraList                        *cameraList
@@ -200,7 +203,8 @@ func newStudio(a fyne.App, opt Options, do func(func())) (*Studio, error) {
 
 	s.win = a.NewWindow("Relay Studio")
 	s.win.SetContent(s.build())
-	s.win.Resize(fyne.NewSize(1280, 800))
+	s.win.Resize(s.savedSize())
+	s.restoreSplits()
 	s.win.SetCloseIntercept(s.requestQuit)
 	s.addShortcuts()
 
@@ -208,7 +212,7 @@ func newStudio(a fyne.App, opt Options, do func(func())) (*Studio, error) {
 		s.showLoadProblem()
 	}
 	if len(s.views) > 0 {
-		s.selectStream(0)
+		s.selectStream(s.savedSelection())
 	} else {
 		s.refreshSelection()
 	}
@@ -237,6 +241,7 @@ func Run(opt Options) error {
 	// (a logout, a service manager); the streams still stop cleanly.
 	if !s.closing {
 		s.closing = true
+		s.keepGeometry()
 		s.log.Info("asked to quit: stopping every stream")
 	}
 	return nil
@@ -291,6 +296,7 @@ func (s *Studio) quit() {
 		return
 	}
 	s.closing = true
+	s.keepGeometry()
 	s.log.Info("quitting: stopping every stream")
 	if s.onQuit != nil {
 		s.onQuit()
