@@ -71,11 +71,11 @@ func TestGeometryIsKept(t *testing.T) {
 	if w.Width != 1500 || w.Height != 900 || w.CamerasSplit != 0.3 || w.LogSplit != 0.4 || w.Selected != "Yard" {
 		t.Fatalf("kept %+v", w)
 	}
-	again := newBareHarness(t)
-	if err := h.load().Save(again.path); err != nil {
-		t.Fatal(err)
-	}
-	again.open()
+	// The next start: a new studio on the same file, under the same
+	// harness (one "Fyne goroutine" at a time).
+	h.s.Close()
+	h.open()
+	again := h
 	again.ui(func() {
 		if got := again.s.win.Canvas().Size(); got.Width != 1500 || got.Height != 900 {
 			t.Errorf("size %v, want 1500x900", got)
