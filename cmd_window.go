@@ -28,5 +28,5 @@ func cmdWindow(args []string, stderr io.Writer) error {
 	}
 	log := newLogger(stderr, slog.LevelInfo, *verbose)
 	codec.SetLogger(log)
-	return ui.Run(ui.Options{ConfigPath: *path, Logger: log})
+	return ui.Run(ui.Options{ConfigPath: *path, Logger: log, Version: version})
 }

@@ -55,6 +55,8 @@ type Options struct {
 	// Logger also receives every event the log panel shows (the terminal).
 	// Nil sends them to the log panel only.
 	Logger *slog.Logger
+	// Version is the build's version, for Help › About.
+	Version string
 }
 
 // Studio is the studio window and the streams it runs. Create it with New;
@@ -120,6 +122,7 @@ type Studio struct {
 	destForm                          *destForm     // the open add-destination dialog, if any
 	confirm                           *confirmation // the open question, if any
 	loadProblem                       *loadProblem  // the open "settings could not be loaded" dialog
+	aboutDlg                          *about        // the open About dialog, if any
 	lastSaveErr                       error
 	settingOutput                     bool // filling the controls: their callbacks must not save
 	closing                           bool
@@ -342,9 +345,15 @@ func (s *Studio) addShortcuts() {
 	quit.Shortcut, quit.IsQuit = shortcutQuit, true
 	toggle := fyne.NewMenuItem("Start or stop the selected stream (Space)", s.toggleSelected)
 	s.menu = fyne.NewMainMenu(
-		fyne.NewMenu("File", newCamera, fyne.NewMenuItemSeparator(), quit),
+		fyne.NewMenu("File", newCamera, fyne.NewMenuItemSeparator(),
+			fyne.NewMenuItem("Import settings…", s.showImport),
+			fyne.NewMenuItem("Export settings (without keys and passwords)…", s.showExport),
+			fyne.NewMenuItemSeparator(), quit),
 		fyne.NewMenu("Stream", toggle,
 			fyne.NewMenuItem("Start all", s.startAll), fyne.NewMenuItem("Stop all", s.stopAll)),
+		fyne.NewMenu("Help",
+			fyne.NewMenuItem("Relay Studio on the web", s.openWebsite),
+			fyne.NewMenuItem("About Relay Studio", s.showAbout)),
 	)
 	s.win.SetMainMenu(s.menu)
 
