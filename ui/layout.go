@@ -213,8 +213,8 @@ func (s *Studio) buildStats() fyne.CanvasObject {
 
 	s.logLabel = widget.NewLabel("")
 	s.logLabel.Selectable = true
-	s.logLabel.TextStyle = fyne.TextStyle{Monospace: true}
-	s.logScroll = container.NewScroll(s.logLabel)
+	s.logLabel.Wrapping = fyne.TextWrapWord // sentences wrap: no sideways scrolling
+	s.logScroll = container.NewVScroll(s.logLabel)
 	s.copyLogBtn = widget.NewButtonWithIcon("Copy log", theme.ContentCopyIcon(), func() {
 		lines, _ := s.logs.Lines()
 		s.app.Clipboard().SetContent(strings.Join(lines, "\n"))

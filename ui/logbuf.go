@@ -1,9 +1,10 @@
 package ui
 
 import (
+	"cmp"
 	"context"
-	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -30,10 +31,10 @@ type LogBuffer struct {
 // logBufferHandler carries the attributes and groups added with WithAttrs
 // and WithGroup; records end up in the shared buffer.
 type logBufferHandler struct {
-	buf    *LogBuffer
-	prefix string // "key=value " pairs from WithAttrs
-	group  string
-	next   slog.Handler
+	buf   *LogBuffer
+	attrs []slog.Attr // from WithAttrs, keys with their group
+	group string
+	next  slog.Handler
 }
 
 // Handler returns the slog.Handler that feeds b.
@@ -78,7 +79,11 @@ func (h *logBufferHandler) Enabled(ctx context.Context, l slog.Level) bool {
 	return l >= h.buf.Level || (h.next != nil && h.next.Enabled(ctx, l))
 }
 
-// Handle implements slog.Handler: "15:04:05 WARN stream=Cam 1 message key=value".
+// Handle implements slog.Handler. A line is a sentence, not key=value
+// pairs: "15:04:05 Warning: Yard › YouTube: destination failed: connection
+// refused (in 4s)". Who it is about (the stream, then the destination)
+// leads, the reason or error follows the message, and any other detail
+// comes in brackets as words.
 func (h *logBufferHandler) Handle(ctx context.Context, r slog.Record) error {
 	var err error
 	if h.next != nil && h.next.Enabled(ctx, r.Level) {
@@ -87,30 +92,70 @@ func (h *logBufferHandler) Handle(ctx context.Context, r slog.Record) error {
 	if r.Level < h.buf.Level {
 		return err
 	}
-	var sb strings.Builder
+	attrs := slices.Clone(h.attrs)
+	r.Attrs(func(a slog.Attr) bool {
+		attrs = appendFlat(attrs, h.group, a)
+		return true
+	})
 	t := r.Time
 	if t.IsZero() {
 		t = time.Now()
 	}
-	sb.WriteString(t.Format("15:04:05"))
-	if r.Level != slog.LevelInfo {
-		sb.WriteString(" " + r.Level.String())
-	}
-	sb.WriteString(" ")
-	sb.WriteString(h.prefix)
-	sb.WriteString(r.Message)
-	r.Attrs(func(a slog.Attr) bool {
-		writeAttr(&sb, h.group, a)
-		return true
-	})
-	h.buf.add(sb.String())
+	h.buf.add(t.Format("15:04:05") + " " + sentence(r.Level, r.Message, attrs))
 	return err
 }
 
-func writeAttr(sb *strings.Builder, group string, a slog.Attr) {
+// sentence words one record.
+func sentence(level slog.Level, msg string, attrs []slog.Attr) string {
+	get := func(key string) string {
+		for _, a := range attrs {
+			if a.Key == key {
+				return a.Value.String()
+			}
+		}
+		return ""
+	}
+	var who []string
+	if v := get("stream"); v != "" {
+		who = append(who, v)
+	}
+	if v := cmp.Or(get("name"), get("destination")); v != "" {
+		who = append(who, v)
+	}
+	why := cmp.Or(get("reason"), get("error"), get("err"))
+	var details []string
+	for _, a := range attrs {
+		switch a.Key {
+		case "stream", "name", "destination", "reason", "error", "err":
+			continue
+		}
+		details = append(details, strings.ReplaceAll(a.Key, "_", " ")+" "+a.Value.String())
+	}
+	var sb strings.Builder
+	switch {
+	case level >= slog.LevelError:
+		sb.WriteString("Error: ")
+	case level >= slog.LevelWarn:
+		sb.WriteString("Warning: ")
+	}
+	if len(who) > 0 {
+		sb.WriteString(strings.Join(who, " › ") + ": ")
+	}
+	sb.WriteString(msg)
+	if why != "" && !strings.Contains(msg, why) {
+		sb.WriteString(": " + why)
+	}
+	if len(details) > 0 {
+		sb.WriteString(" (" + strings.Join(details, ", ") + ")")
+	}
+	return sb.String()
+}
+
+// appendFlat appends a, with groups flattened into dotted keys.
+func appendFlat(attrs []slog.Attr, group string, a slog.Attr) []slog.Attr {
 	a.Value = a.Value.Resolve()
 	if a.Equal(slog.Attr{}) {
-		return
+		return attrs
 	}
 	key := a.Key
 	if group != "" {
@@ -118,29 +163,19 @@ func writeAttr(sb *strings.Builder, group string, a slog.Attr) {
 	}
 	if a.Value.Kind() == slog.KindGroup {
 		for _, g := range a.Value.Group() {
-			writeAttr(sb, key, g)
+			attrs = appendFlat(attrs, key, g)
 		}
-		return
+		return attrs
 	}
-	v := a.Value.String()
-	if strings.ContainsAny(v, " =\"") {
-		v = fmt.Sprintf("%q", v)
-	}
-	sb.WriteString(" " + key + "=" + v)
+	return append(attrs, slog.Attr{Key: key, Value: a.Value})
 }
 
 // WithAttrs implements slog.Handler.
 func (h *logBufferHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	var sb strings.Builder
-	sb.WriteString(h.prefix)
-	for _, a := range attrs {
-		writeAttr(&sb, h.group, a)
-	}
 	n := *h
-	// Attributes given once (stream=Cam 1) lead the line: "stream=Cam 1: ...".
-	n.prefix = strings.TrimPrefix(sb.String(), " ")
-	if n.prefix != "" && !strings.HasSuffix(n.prefix, ": ") {
-		n.prefix = strings.TrimSuffix(n.prefix, ": ") + ": "
+	n.attrs = slices.Clone(h.attrs)
+	for _, a := range attrs {
+		n.attrs = appendFlat(n.attrs, h.group, a)
 	}
 	if h.next != nil {
 		n.next = h.next.WithAttrs(attrs)

@@ -58,13 +58,24 @@ func TestLogBufferKeepsLastLines(t *testing.T) {
 	if len(lines) != 3 || seq != 5 || changed != 5 {
 		t.Fatalf("lines %q seq %d changed %d", lines, seq, changed)
 	}
-	if !strings.Contains(lines[2], `stream="Cam 1": event n=4`) || !strings.Contains(lines[0], "n=2") {
+	// Sentences (issue 14): who it is about leads, details in words.
+	if !strings.Contains(lines[2], "Cam 1: event (n 4)") || !strings.Contains(lines[0], "(n 2)") {
 		t.Errorf("lines %q", lines)
 	}
 	slog.New(b.Handler()).WithGroup("g").Warn("careful", "k", "v")
 	lines, _ = b.Lines()
-	if !strings.Contains(lines[2], "WARN careful g.k=v") {
+	if !strings.Contains(lines[2], "Warning: careful (g.k v)") {
 		t.Errorf("last line %q", lines[2])
+	}
+	log.Warn("destination failed", "name", "YouTube", "reason", "stream key refused", "err", "rtmp: NetStream.Publish.BadName")
+	lines, _ = b.Lines()
+	if want := "Warning: Cam 1 › YouTube: destination failed: stream key refused"; !strings.HasSuffix(lines[2], want) {
+		t.Errorf("last line %q, want it to end %q", lines[2], want)
+	}
+	for _, l := range lines {
+		if strings.Contains(l, "=") {
+			t.Errorf("a key=value pair in %q", l)
+		}
 	}
 	_ = log.Handler().Enabled(context.Background(), slog.LevelInfo)
 }
