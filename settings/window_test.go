@@ -11,7 +11,7 @@ import (
 // are saved and read back; a size or divider out of range is refused with
 // the line it is on.
 func TestWindowGeometryRoundTrips(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "config.toml")
+	path := filepath.Join(tempDir(t), "config.toml")
 	c := Default()
 	c.Studio.Window = Window{Width: 1400, Height: 900, CamerasSplit: 0.25, ControlsSplit: 0.6, BottomSplit: 0.7, LogSplit: 0.5, Selected: "Test pattern"}
 	if err := c.Save(path); err != nil {
@@ -29,7 +29,7 @@ func TestWindowGeometryRoundTrips(t *testing.T) {
 		"split":  "[studio.window]\nlog_split = 1.5\n",
 		"height": "[studio.window]\nheight = 99999\n",
 	} {
-		p := filepath.Join(t.TempDir(), "config.toml")
+		p := filepath.Join(tempDir(t), "config.toml")
 		if err := os.WriteFile(p, []byte("version = 1\n\n"+bad), 0o600); err != nil {
 			t.Fatal(err)
 		}
