@@ -195,8 +195,14 @@ func (s *Studio) buildPreview() fyne.CanvasObject {
 		}
 	}
 	bar := container.NewHBox(layout.NewSpacer(), widget.NewLabel("Preview"), s.previewRate)
+	// NO SIGNAL: over the last picture, dimmed, while the camera is lost.
+	s.noSignal = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	s.noSignal.Wrapping = fyne.TextWrapWord
+	s.noSignal.Importance = widget.DangerImportance
+	s.noSignalBox = container.NewStack(canvas.NewRectangle(color.NRGBA{A: 0xb0}), middle(s.noSignal))
+	s.noSignalBox.Hide()
 	return container.NewBorder(nil, bar, nil, nil,
-		container.NewStack(bg, s.preview, container.NewCenter(s.previewMsg), overlay))
+		container.NewStack(bg, s.preview, middle(s.previewMsg), s.noSignalBox, overlay))
 }
 
 func (s *Studio) buildStats() fyne.CanvasObject {
@@ -287,6 +293,7 @@ func (s *Studio) refreshSelection() {
 	s.rebuildDestinations()
 	s.refreshStatsPanel()
 	s.refreshButtons()
+	s.refreshSignal()
 }
 
 // refreshButtons enables Start/Stop with the reason when Start cannot work.
@@ -386,4 +393,12 @@ func speedText(sp float64) string {
 		return "— (copy)"
 	}
 	return fmt.Sprintf("%.2fx", sp)
+}
+
+// middle centres a wrapping label vertically and gives it the whole width
+// (container.NewCenter would give it its one-letter-wide minimum, and a
+// long text would then stand as a column that pushes the window's
+// panels out).
+func middle(l *widget.Label) fyne.CanvasObject {
+	return container.NewVBox(layout.NewSpacer(), l, layout.NewSpacer())
 }

@@ -382,6 +382,33 @@ func (s *Studio) applyStats(now time.Time, act []activeRelay, snaps []relay.Stat
 		}
 	}
 	s.refreshAllStreams()
+	s.refreshSignal()
+}
+
+// refreshSignal shows NO SIGNAL over the preview while the selected
+// camera is lost or its stream has failed, with why and when the next
+// attempt is, and takes it away once the camera is back.
+func (s *Studio) refreshSignal() {
+	msg := ""
+	if s.selected >= 0 && s.selected < len(s.views) {
+		st := s.views[s.selected].stats
+		switch {
+		case s.views[s.selected].relay() == nil:
+		case st.State == relay.StateFailed:
+			msg = "NO SIGNAL\n" + st.Reason
+		case st.Input.State == relay.StateRetrying:
+			msg = "NO SIGNAL\ncamera lost: " + st.Input.Reason
+		case st.Input.State == relay.StateConnecting && st.Input.Reconnects > 0:
+			msg = "NO SIGNAL\nreconnecting to the camera (lost: " + st.LastError + ")"
+		}
+	}
+	if msg == "" {
+		s.noSignalBox.Hide()
+		return
+	}
+	s.noSignal.SetText(msg)
+	s.noSignalBox.Show()
+	s.previewMsg.Hide() // NO SIGNAL says it all
 }
 
 func cloneRGBA(img image.Image) *image.RGBA {

@@ -97,7 +97,9 @@ type Studio struct {
 	preview                           *canvas.Image
 	previewInfo                       *canvas.Text
 	previewMsg                        *widget.Label
-	previewRate                       *widget.Select // pictures a second in the preview
+	noSignal                          *widget.Label   // NO SIGNAL and why, over the preview
+	noSignalBox                       *fyne.Container // noSignal on a dark veil
+	previewRate                       *widget.Select  // pictures a second in the preview
 	videoMode, resolution, preset     *widget.Select
 	audioMode                         *widget.Select
 	customSize, fps, bitrate, keyint  *widget.Entry

@@ -47,7 +47,12 @@ type Stats struct {
 
 // InputStats describes what the source delivers.
 type InputStats struct {
-	URL         string  `json:"url"` // redacted
+	URL string `json:"url"` // redacted
+	// State is the camera's: connecting, live, or retrying (lost, with
+	// Reason saying why and when the next attempt is). Empty when the
+	// stream is not running.
+	State       State   `json:"state,omitempty"`
+	Reason      string  `json:"reason,omitempty"`
 	VideoCodec  string  `json:"video_codec,omitempty"`
 	Width       int     `json:"width,omitempty"`
 	Height      int     `json:"height,omitempty"`
@@ -241,6 +246,21 @@ func (r *Relay) Stats() Stats {
 	}
 
 	switch {
+	case !started || closed || failed != nil:
+	case retryErr != nil:
+		s.Input.State = StateRetrying
+		if secs := math.Ceil(time.Until(retryAt).Seconds()); secs > 0 {
+			s.Input.Reason = fmt.Sprintf("retrying in %.0fs: %v", secs, retryErr)
+		} else {
+			s.Input.Reason = fmt.Sprintf("reconnecting: %v", retryErr)
+		}
+	case !hasTracks || s.Input.Frames == 0:
+		s.Input.State = StateConnecting
+	default:
+		s.Input.State = StateLive
+	}
+
+	switch {
 	case failed != nil:
 		s.State, s.Reason = StateFailed, failed.Error()
 	case closed:
@@ -248,13 +268,7 @@ func (r *Relay) Stats() Stats {
 	case !started:
 		s.State = StateIdle
 	case retryErr != nil:
-		secs := math.Ceil(time.Until(retryAt).Seconds())
-		if secs > 0 {
-			s.Reason = fmt.Sprintf("retrying in %.0fs: %v", secs, retryErr)
-		} else {
-			s.Reason = fmt.Sprintf("reconnecting: %v", retryErr)
-		}
-		s.State = StateRetrying
+		s.State, s.Reason = StateRetrying, s.Input.Reason
 	case !hasTracks || s.Input.Frames == 0:
 		s.State, s.Reason = StateConnecting, "waiting for the source"
 	case len(dests) == 0 || anyLive:

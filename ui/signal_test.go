@@ -1,0 +1,46 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/relaystudio/relaystudio/internal/testpeer/fakecam"
+	"github.com/relaystudio/relaystudio/settings"
+)
+
+// TestNoSignal: when the selected camera stops sending, NO SIGNAL covers
+// the last picture with the reason; when it sends again, it goes away.
+func TestNoSignal(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	clip, err := fakecam.EncodeClip(ctx, fakecam.ClipConfig{Width: 320, Height: 240, FPS: 15, GOP: 15, Duration: 2 * time.Second})
+	if errors.Is(err, fakecam.ErrNoFFmpeg) {
+		t.Skip("ffmpeg is not installed: run make deps")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	cam := &fakecam.Camera{ParamsInSDP: true}
+	clip.Apply(cam)
+	if err := cam.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cam.Close)
+	cfg := settings.Default()
+	cfg.Streams = []settings.Stream{settings.NewStream("Gate", cam.URL())}
+	cfg.Streams[0].RTSPTransport = settings.TransportTCP
+	h := newHarness(t, cfg)
+	h.waitFor("the first picture", 20*time.Second, func() bool { return h.s.previewSeq > 0 && h.s.noSignalBox.Hidden })
+	cam.Pause()
+	h.waitFor("NO SIGNAL", 30*time.Second, func() bool { return !h.s.noSignalBox.Hidden })
+	h.ui(func() {
+		if txt := h.s.noSignal.Text; !strings.HasPrefix(txt, "NO SIGNAL") || !strings.Contains(txt, "camera") {
+			t.Errorf("overlay says %q", txt)
+		}
+	})
+	cam.Resume()
+	h.waitFor("the camera back and NO SIGNAL gone", 40*time.Second, func() bool { return h.s.noSignalBox.Hidden })
+}
