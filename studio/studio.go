@@ -277,10 +277,14 @@ func (st *Stream) run(saved settings.Stream, mode Mode) error {
 		return err
 	}
 	st.mu.Lock()
+	old := st.relay // another Run's, that started meanwhile
 	st.relay, st.mode = r, mode
 	st.mu.Unlock()
 	s.wg.Add(1)
 	go st.watch(r, saved.Name)
+	if old != nil {
+		s.closeInBackground(old)
+	}
 	return nil
 }
 
@@ -305,12 +309,16 @@ func (st *Stream) stopRelay() {
 	r := st.relay
 	st.relay, st.mode = nil, Off
 	st.mu.Unlock()
-	if r == nil {
-		return
+	if r != nil {
+		st.studio.closeInBackground(r)
 	}
-	st.studio.wg.Add(1)
+}
+
+// closeInBackground closes r without waiting; Close waits for it.
+func (s *Studio) closeInBackground(r *relay.Relay) {
+	s.wg.Add(1)
 	go func() {
-		defer st.studio.wg.Done()
+		defer s.wg.Done()
 		r.Close()
 	}()
 }

@@ -276,3 +276,30 @@ func TestApplyDestinations(t *testing.T) {
 		t.Error("the relay was replaced")
 	}
 }
+
+// TestConcurrentRuns: Runs of one stream from several goroutines leave it
+// with one relay, and Close stops every relay any of them started (the
+// leak check in TestMain fails otherwise).
+func TestConcurrentRuns(t *testing.T) {
+	s, _ := newStudio(t, nil)
+	st := s.NewStream()
+	saved := settings.NewStream("P", media.TestPattern)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := st.Run(saved, Preview); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if st.Relay() == nil || st.Mode() != Preview {
+		t.Errorf("after concurrent Runs: relay %v, mode %s", st.Relay(), st.Mode())
+	}
+	s.Close()
+	if st.Relay() != nil {
+		t.Error("a relay is left after Close")
+	}
+}
