@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -28,28 +27,10 @@ import (
 
 func startCamera(t *testing.T, setup func(*fakecam.Camera)) *fakecam.Camera {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	clip, err := fakecam.EncodeClip(ctx, fakecam.ClipConfig{
+	return fakecam.StartTest(t, fakecam.ClipConfig{
 		Width: 640, Height: 360, FPS: 30, GOP: 60, Duration: 4 * time.Second,
 		Audio: media.CodecAAC, SampleRate: 48000, Channels: 2,
-	})
-	if errors.Is(err, fakecam.ErrNoFFmpeg) {
-		t.Skip("ffmpeg is not installed: run make deps")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	cam := &fakecam.Camera{ParamsInSDP: true}
-	clip.Apply(cam)
-	if setup != nil {
-		setup(cam)
-	}
-	if err := cam.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cam.Close)
-	return cam
+	}, setup)
 }
 
 func TestProbeDescribesACamera(t *testing.T) {

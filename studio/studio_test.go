@@ -1,7 +1,6 @@
 package studio
 
 import (
-	"context"
 	"errors"
 	"net/url"
 	"strings"
@@ -137,21 +136,8 @@ func TestAutostart(t *testing.T) {
 // password at the first connection) is reported once as Ended, with why;
 // a relay the studio replaces is not.
 func TestEndedEvent(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	clip, err := fakecam.EncodeClip(ctx, fakecam.ClipConfig{Width: 320, Height: 240, FPS: 15, GOP: 15, Duration: time.Second})
-	if errors.Is(err, fakecam.ErrNoFFmpeg) {
-		t.Skip("ffmpeg is not installed: run make deps")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	cam := &fakecam.Camera{ParamsInSDP: true, User: "admin", Pass: "right"}
-	clip.Apply(cam)
-	if err := cam.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cam.Close)
+	cam := fakecam.StartTest(t, fakecam.ClipConfig{Width: 320, Height: 240, FPS: 15, GOP: 15, Duration: time.Second},
+		func(c *fakecam.Camera) { c.User, c.Pass = "admin", "right" })
 
 	ended := make(chan Event, 4)
 	s, _ := newStudio(t, func(e Event) {

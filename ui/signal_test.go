@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -14,21 +12,7 @@ import (
 // TestNoSignal: when the selected camera stops sending, NO SIGNAL covers
 // the last picture with the reason; when it sends again, it goes away.
 func TestNoSignal(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	clip, err := fakecam.EncodeClip(ctx, fakecam.ClipConfig{Width: 320, Height: 240, FPS: 15, GOP: 15, Duration: 2 * time.Second})
-	if errors.Is(err, fakecam.ErrNoFFmpeg) {
-		t.Skip("ffmpeg is not installed: run make deps")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	cam := &fakecam.Camera{ParamsInSDP: true}
-	clip.Apply(cam)
-	if err := cam.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cam.Close)
+	cam := fakecam.StartTest(t, fakecam.ClipConfig{Width: 320, Height: 240, FPS: 15, GOP: 15, Duration: 2 * time.Second}, nil)
 	cfg := settings.Default()
 	cfg.Streams = []settings.Stream{settings.NewStream("Gate", cam.URL())}
 	cfg.Streams[0].RTSPTransport = settings.TransportTCP
