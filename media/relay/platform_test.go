@@ -501,10 +501,14 @@ func TestCameraOutagesHeal(t *testing.T) {
 				return s.State == StateLive && s.Video.Frames >= 60
 			})
 
+			up0, t0 := r.Stats().UptimeSeconds, time.Now()
 			tc.outage(t, cam, r)
 			back := time.Now()
 			waitFor(t, r, 15*time.Second, "a reconnect", func(s Stats) bool { return s.Input.Reconnects >= 1 })
 			before := r.Stats()
+			if before.UptimeSeconds < up0 {
+				t.Errorf("uptime went back from %.0f s to %.0f s while the camera reconnected: it is the broadcast's", up0, before.UptimeSeconds)
+			}
 			// Acceptance: the relay resumes within 15 s of the camera coming back.
 			s := waitFor(t, r, max(resumeWithin-time.Since(back), 0), "video flowing again within 15 s", func(s Stats) bool {
 				return s.State == StateLive && s.Video.Frames > before.Video.Frames &&
@@ -512,6 +516,9 @@ func TestCameraOutagesHeal(t *testing.T) {
 			})
 			t.Logf("video flowing again %v after the camera came back (%d reconnects)",
 				time.Since(back).Round(time.Millisecond), s.Input.Reconnects)
+			if want := up0 + time.Since(t0).Seconds() - 2; s.UptimeSeconds < want {
+				t.Errorf("uptime %.1f s after the outage, want at least %.1f s: it must run on through a camera reconnect", s.UptimeSeconds, want)
+			}
 			if d := destStats(t, s, "nginx"); d.Reconnects != 0 {
 				t.Errorf("the destination reconnected %d times: a camera outage must not touch it", d.Reconnects)
 			}

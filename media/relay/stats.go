@@ -33,7 +33,10 @@ type Stats struct {
 	Name   string `json:"name,omitempty"`
 	State  State  `json:"state"`
 	Reason string `json:"reason,omitempty"`
-	// UptimeSeconds counts from the moment the stream went live.
+	// UptimeSeconds counts from the moment the stream first went live,
+	// and goes on while the camera or a destination reconnects: it is the
+	// broadcast's, not the camera session's. Zero until then, and once
+	// the stream has stopped or failed.
 	UptimeSeconds float64            `json:"uptime_s"`
 	Input         InputStats         `json:"input"`
 	Video         VideoStats         `json:"video"`
@@ -111,7 +114,9 @@ type DestinationStats struct {
 	FPS         float64 `json:"fps"`
 	BytesSent   uint64  `json:"bytes_sent"`
 	// Dropped counts frames lost while connected: DroppedSlow, and frames
-	// skipped until the next keyframe after a drop or a reconnect.
+	// skipped until the next keyframe after such a drop. Frames skipped
+	// while a new connection waits for its first keyframe are not lost
+	// (nothing had started on it) and not counted.
 	Dropped uint64 `json:"dropped"`
 	// DroppedSlow counts frames dropped because the destination did not
 	// keep up (its queue was full).
@@ -278,7 +283,7 @@ func (r *Relay) Stats() Stats {
 	default:
 		s.State, s.Reason = StateConnecting, "connecting to the destinations"
 	}
-	if since := r.liveSince.Load(); s.State == StateLive && since != 0 {
+	if since := r.liveSince.Load(); since != 0 && s.State != StateStopped && s.State != StateFailed {
 		s.UptimeSeconds = round2(time.Since(time.Unix(0, since)).Seconds())
 	}
 	return s

@@ -77,10 +77,14 @@ type Stats struct {
 	// DroppedQueueFull counts frames dropped because the destination did
 	// not keep up and the queue was full.
 	DroppedQueueFull uint64
-	// DroppedWaitingKey counts frames that could not be sent yet while
-	// connected: no headers, or video waiting for the next keyframe after a
-	// drop or a (re)connect.
+	// DroppedWaitingKey counts frames lost while connected: video and
+	// audio skipped until the next keyframe after a queue-full drop.
 	DroppedWaitingKey uint64
+	// SkippedStarting counts frames skipped while a new connection (or a
+	// new encoder, after SetHeaders) waited for its first keyframe or its
+	// headers. Nothing is lost to viewers: the stream had not started on
+	// that connection yet.
+	SkippedStarting uint64
 	// NotConnected counts frames offered while there was no connection to
 	// send them on (connecting, or waiting to retry).
 	NotConnected uint64
@@ -169,6 +173,7 @@ type Publisher struct {
 	accepting     bool // a connection is ready for media
 	videoNeedsKey bool // drop video until a keyframe
 	audioNeedsKey bool // drop audio until a keyframe has been queued
+	afterDrop     bool // the wait for a keyframe follows a drop (not a start)
 	headers       Headers
 	headersGen    uint64    // bumped by SetHeaders; 0 = never set
 	retryAt       time.Time // while waiting to reconnect: when the next attempt is
@@ -256,7 +261,7 @@ func (p *Publisher) SetHeaders(h Headers) {
 	defer p.mu.Unlock()
 	p.headers = h
 	p.headersGen++
-	p.videoNeedsKey, p.audioNeedsKey = true, true
+	p.videoNeedsKey, p.audioNeedsKey, p.afterDrop = true, true, false
 }
 
 // WriteVideo queues one video frame: an FLV video tag body (VideoTagBody)
@@ -270,7 +275,7 @@ func (p *Publisher) WriteVideo(dts time.Duration, key bool, body []byte) {
 		return
 	}
 	if p.videoNeedsKey && !key {
-		p.stats.DroppedWaitingKey++
+		p.skippedLocked()
 		p.mu.Unlock()
 		return
 	}
@@ -281,7 +286,7 @@ func (p *Publisher) WriteVideo(dts time.Duration, key bool, body []byte) {
 			p.videoNeedsKey, p.audioNeedsKey = false, false
 		}
 	default:
-		p.videoNeedsKey = true
+		p.videoNeedsKey, p.afterDrop = true, true
 		logDrop = p.droppedLocked()
 	}
 	dropped := p.stats.DroppedQueueFull
@@ -301,7 +306,7 @@ func (p *Publisher) WriteAudio(pts time.Duration, body []byte) {
 		return
 	}
 	if p.audioNeedsKey {
-		p.stats.DroppedWaitingKey++
+		p.skippedLocked()
 		p.mu.Unlock()
 		return
 	}
@@ -329,10 +334,20 @@ func (p *Publisher) acceptingLocked() bool {
 		return false
 	}
 	if p.headersGen == 0 {
-		p.stats.DroppedWaitingKey++
+		p.stats.SkippedStarting++
 		return false
 	}
 	return true
+}
+
+// skippedLocked counts a frame skipped while waiting for a keyframe: a
+// drop when the wait follows one, the start of the connection otherwise.
+func (p *Publisher) skippedLocked() {
+	if p.afterDrop {
+		p.stats.DroppedWaitingKey++
+	} else {
+		p.stats.SkippedStarting++
+	}
 }
 
 // droppedLocked counts a queue-full drop and says whether to log it (at
@@ -515,7 +530,7 @@ func (p *Publisher) openGate() {
 	defer p.mu.Unlock()
 	p.drainQueueLocked()
 	p.accepting = !p.closed
-	p.videoNeedsKey, p.audioNeedsKey = true, true
+	p.videoNeedsKey, p.audioNeedsKey, p.afterDrop = true, true, false
 }
 
 func (p *Publisher) closeGate() {
