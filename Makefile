@@ -90,7 +90,7 @@ demo: build ## relay the test pattern into a local nginx-rtmp, then describe wha
 	@.ci/demo.sh
 
 test: deps deps-package ## run every test with the race detector (real nginx, ffmpeg and RTSP peers on loopback), then build the installers and check them (Linux in a bare Debian root, Windows under Wine)
-	$(GO_TEST_ENV) $(WITH_FFMPEG) go test -race -count=1 -timeout 25m ./...
+	RELAYSTUDIO_SCREENSHOTS=$(CURDIR)/dist/screenshots $(GO_TEST_ENV) $(WITH_FFMPEG) go test -race -count=1 -timeout 25m ./...
 	@before=$$(git status --porcelain 2>/dev/null); \
 	$(MAKE) --no-print-directory package && \
 	after=$$(git status --porcelain 2>/dev/null) && \

@@ -213,7 +213,7 @@ func (s *Studio) saveCameraForm() {
 	s.closeCameraForm()
 	if i < 0 {
 		s.views = append(s.views, s.newStreamView())
-		s.cameraList.Refresh()
+		s.cams.list.Refresh()
 		s.log.Info("camera added", "stream", name, "source", media.RedactURL(src))
 		s.selectStream(len(s.views) - 1)
 		return
@@ -223,7 +223,7 @@ func (s *Studio) saveCameraForm() {
 	if i == s.selected {
 		s.refreshSelection()
 	}
-	s.cameraList.Refresh()
+	s.cams.list.Refresh()
 }
 
 // probeCamera runs relay.Probe in the background and shows what it found.
@@ -290,7 +290,7 @@ func (s *Studio) duplicateStream(i int) {
 		return
 	}
 	s.views = append(s.views, s.newStreamView())
-	s.cameraList.Refresh()
+	s.cams.list.Refresh()
 	s.log.Info("camera duplicated", "stream", cp.Name)
 	s.selectStream(len(s.views) - 1)
 }
@@ -319,8 +319,8 @@ func (s *Studio) removeStream(i int) {
 		s.views = append(s.views[:i:i], s.views[i+1:]...)
 		s.log.Info("camera removed", "stream", name)
 		s.publish()
-		s.cameraList.UnselectAll()
-		s.cameraList.Refresh()
+		s.cams.list.UnselectAll()
+		s.cams.list.Refresh()
 		s.selected = -1
 		if len(s.views) > 0 {
 			s.selectStream(min(i, len(s.views)-1))

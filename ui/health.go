@@ -42,22 +42,35 @@ func healthOf(prev, cur relay.Stats, streaming bool) (Health, string) {
 		return HealthIdle, "not running"
 	case relay.StateRetrying:
 		return HealthRed, nonEmpty(cur.Reason, "retrying")
-	case relay.StateConnecting:
+	}
+	// The camera lost while sending: nothing reaches the audience.
+	if in := cur.Input; streaming && (in.State == relay.StateRetrying || in.State == relay.StateConnecting && in.Reconnects > 0) {
+		return HealthRed, "camera lost: " + nonEmpty(in.Reason, cur.LastError, "reconnecting")
+	}
+	if cur.State == relay.StateConnecting {
 		return HealthAmber, nonEmpty(cur.Reason, "connecting")
 	}
-	// Live from here on.
-	var red, amber []string
+	// Live from here on: the stream reaches at least one destination, so
+	// one that fails among several makes it amber, not red (the relay
+	// reports retrying once none is live).
+	var failing, amber []string
+	live := 0
 	if streaming {
 		for _, d := range cur.Destinations {
 			switch d.State {
 			case relay.StateLive:
+				live++
 			case relay.StateRefused, relay.StateFailed, relay.StateRetrying:
-				red = append(red, d.Name+": "+nonEmpty(d.Reason, d.LastError, string(d.State)))
+				failing = append(failing, d.Name+": "+nonEmpty(d.Reason, d.LastError, string(d.State)))
 			default:
 				amber = append(amber, d.Name+": "+nonEmpty(d.Reason, string(d.State)))
 			}
 		}
 	}
+	if streaming && len(cur.Destinations) > 0 && live == 0 && len(failing) > 0 {
+		return HealthRed, strings.Join(failing, "; ")
+	}
+	amber = append(failing, amber...)
 	if n := droppedTotal(cur) - droppedTotal(prev); prev.State != "" && n > 0 && droppedTotal(cur) >= droppedTotal(prev) {
 		amber = append(amber, fmt.Sprintf("%d frames dropped in the last second", n))
 	}
@@ -66,8 +79,6 @@ func healthOf(prev, cur relay.Stats, streaming bool) (Health, string) {
 	}
 	amber = append(amber, cur.Warnings...)
 	switch {
-	case len(red) > 0:
-		return HealthRed, strings.Join(append(red, amber...), "; ")
 	case len(amber) > 0:
 		return HealthAmber, strings.Join(amber, "; ")
 	case !streaming:

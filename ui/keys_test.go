@@ -47,8 +47,8 @@ func TestSpaceAfterTappingACamera(t *testing.T) {
 	h := newHarness(t, testConfig(settings.NewDestination("Nowhere", "rtmp://127.0.0.1:1/live", "key-0123456789abcdef")))
 	h.ui(func() {
 		c := h.s.win.Canvas()
-		c.Focus(h.s.cameraList) // what a tap on an item does first
-		h.s.cameraList.Select(0)
+		c.Focus(h.s.cams.list) // what a tap on an item does first
+		h.s.cams.list.Select(0)
 		focused := c.Focused()
 		if focused == nil {
 			t.Fatal("the camera list did not take the focus")
@@ -86,8 +86,9 @@ func TestShortcutsWorkFromAnEntry(t *testing.T) {
 	h := newHarness(t, testConfig(settings.NewDestination("Nowhere", "rtmp://127.0.0.1:1/live", "key-0123456789abcdef")))
 	h.ui(func() {
 		c := h.s.win.Canvas()
-		c.Focus(h.s.bitrate)
-		if c.Focused() != h.s.bitrate {
+		h.s.tabs.SelectIndex(1) // Output
+		c.Focus(h.s.output.bitrate)
+		if c.Focused() != h.s.output.bitrate {
 			t.Fatal("the bitrate field did not take the focus")
 		}
 		if !menuShortcut(h.s.menu, shortcutNewCamera) || h.s.cameraForm == nil {
@@ -116,10 +117,10 @@ func TestTypingAKeyAppliesToALiveStreamOnce(t *testing.T) {
 	h := newHarness(t, cfg)
 	var before any
 	h.ui(func() {
-		test.Tap(h.s.startBtn)
+		test.Tap(h.s.preview.start)
 		before = h.s.views[0].relay()
-		h.s.destRows[0].key.SetText("")
-		test.Type(h.s.destRows[0].key, "second-key-9876543210")
+		h.s.dests.rows[0].key.SetText("")
+		test.Type(h.s.dests.rows[0].key, "second-key-9876543210")
 		if h.s.views[0].relay() != before || !h.s.views[0].streaming() {
 			t.Fatal("the stream restarted while the key was being typed")
 		}
@@ -155,15 +156,15 @@ func TestTypingAKeyAppliesToALiveStreamOnce(t *testing.T) {
 func TestOutputFieldsSaveWhenTypingPauses(t *testing.T) {
 	h := newHarness(t, twoPatterns())
 	h.ui(func() {
-		if !h.s.bitrate.Disabled() {
+		if !h.s.output.bitrate.Disabled() {
 			t.Error("the bitrate field is enabled in copy mode, where it does nothing")
 		}
-		h.s.videoMode.SetSelected("transcode (h264)")
-		if h.s.bitrate.Disabled() || !h.s.customSize.Disabled() {
+		h.s.output.videoMode.SetSelected("transcode (h264)")
+		if h.s.output.bitrate.Disabled() || !h.s.output.customSize.Disabled() {
 			t.Error("transcode: the bitrate field should be enabled, the custom size only for Custom")
 		}
-		h.s.bitrate.SetText("")
-		test.Type(h.s.bitrate, "1800k")
+		h.s.output.bitrate.SetText("")
+		test.Type(h.s.output.bitrate, "1800k")
 	})
 	h.waitFor("the typed bitrate to be saved", 10*time.Second, func() bool {
 		return h.s.cfg.Streams[0].Video.Bitrate == "1800k"
@@ -172,14 +173,14 @@ func TestOutputFieldsSaveWhenTypingPauses(t *testing.T) {
 		t.Fatalf("saved bitrate %q, want 1800k", got)
 	}
 	h.ui(func() {
-		h.s.bitrate.SetText("")
-		test.Type(h.s.bitrate, "900k")
-		h.s.cameraList.Select(1)
-		if !h.s.bitrate.Disabled() {
+		h.s.output.bitrate.SetText("")
+		test.Type(h.s.output.bitrate, "900k")
+		h.s.cams.list.Select(1)
+		if !h.s.output.bitrate.Disabled() {
 			t.Error("the second camera copies: its bitrate field should be disabled")
 		}
-		if h.s.selected != 1 || h.s.bitrate.Text != h.s.cfg.Streams[1].Video.Bitrate {
-			t.Errorf("the fields do not show the second camera: bitrate %q", h.s.bitrate.Text)
+		if h.s.selected != 1 || h.s.output.bitrate.Text != h.s.cfg.Streams[1].Video.Bitrate {
+			t.Errorf("the fields do not show the second camera: bitrate %q", h.s.output.bitrate.Text)
 		}
 	})
 	got := h.load().Streams
@@ -196,7 +197,7 @@ func TestOutputChangeWhileLive(t *testing.T) {
 	h := newHarness(t, cfg)
 	var running any
 	h.ui(func() {
-		test.Tap(h.s.startBtn)
+		test.Tap(h.s.preview.start)
 		running = h.s.views[0].relay()
 	})
 	h.waitFor("the stream to go live", 30*time.Second, func() bool {
@@ -204,13 +205,13 @@ func TestOutputChangeWhileLive(t *testing.T) {
 		return len(d) == 1 && d[0].State == "live"
 	})
 	h.ui(func() {
-		h.s.videoMode.SetSelected("transcode (h264)")
-		h.s.resolution.SetSelected("480p")
+		h.s.output.videoMode.SetSelected("transcode (h264)")
+		h.s.output.resolution.SetSelected("480p")
 		if h.s.views[0].relay() != running || !h.s.views[0].streaming() {
 			t.Fatal("the stream was restarted to change its output")
 		}
-		if !strings.Contains(h.s.outputMsg.Text, "destinations stay connected") {
-			t.Errorf("message %q does not say what happens", h.s.outputMsg.Text)
+		if !strings.Contains(h.s.output.msg.Text, "destinations stay connected") {
+			t.Errorf("message %q does not say what happens", h.s.output.msg.Text)
 		}
 	})
 	h.waitFor("the new size to reach the stats", 20*time.Second, func() bool {
@@ -234,13 +235,13 @@ func TestOutputChangeWhileLive(t *testing.T) {
 // measured here on a loaded test machine, so only logged).
 func TestSelectingAnotherCameraSwitchesThePreview(t *testing.T) {
 	h := newHarness(t, twoPatterns())
-	h.waitFor("the first camera's frames", 10*time.Second, func() bool { return h.s.previewSeq > 5 })
+	h.waitFor("the first camera's frames", 10*time.Second, func() bool { return h.s.preview.seq > 5 })
 	var before uint64
 	var start time.Time
 	h.ui(func() {
-		before = h.s.previewSeq
+		before = h.s.preview.seq
 		start = time.Now()
-		h.s.cameraList.Select(1)
+		h.s.cams.list.Select(1)
 		if h.s.views[0].relay() != nil {
 			t.Error("the first camera still runs a preview nobody watches")
 		}
@@ -249,7 +250,7 @@ func TestSelectingAnotherCameraSwitchesThePreview(t *testing.T) {
 		}
 	})
 	h.waitFor("the second camera's frames", 10*time.Second, func() bool {
-		return h.s.previewSeq != before && h.s.previewSeq > 0
+		return h.s.preview.seq != before && h.s.preview.seq > 0
 	})
 	t.Logf("the preview switched in %v", time.Since(start).Round(time.Millisecond))
 }
@@ -261,7 +262,7 @@ func TestEditDestination(t *testing.T) {
 	d.Enabled = false
 	h := newHarness(t, testConfig(d))
 	h.ui(func() {
-		test.Tap(h.s.destRows[0].edit)
+		test.Tap(h.s.dests.rows[0].edit)
 		f := h.s.destForm
 		if f == nil {
 			t.Fatal("no dialog")
@@ -276,8 +277,8 @@ func TestEditDestination(t *testing.T) {
 		if h.s.destForm != nil {
 			t.Fatalf("dialog still open: %s", f.errLabel.Text)
 		}
-		if len(h.s.destRows) != 1 || h.s.destRows[0].name != "Backup server" {
-			t.Errorf("rows after the edit: %d", len(h.s.destRows))
+		if len(h.s.dests.rows) != 1 || h.s.dests.rows[0].name != "Backup server" {
+			t.Errorf("rows after the edit: %d", len(h.s.dests.rows))
 		}
 	})
 	got := h.load().Streams[0].Destinations

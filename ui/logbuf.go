@@ -23,7 +23,7 @@ type LogBuffer struct {
 	Next slog.Handler
 
 	mu       sync.Mutex
-	lines    []string
+	entries  []LogEntry
 	seq      uint64
 	onChange func()
 }
@@ -48,23 +48,42 @@ func (b *LogBuffer) SetOnChange(f func()) {
 	b.mu.Unlock()
 }
 
+// LogEntry is one kept line and what the log panel filters it by.
+type LogEntry struct {
+	Text   string     // "15:04:05 Warning: Yard › YouTube: …"
+	Level  slog.Level // of the record
+	Stream string     // the stream it is about, "" for the studio's own
+}
+
 // Lines returns a copy of the kept lines, oldest first, and a sequence
 // number that grows with every line added.
 func (b *LogBuffer) Lines() ([]string, uint64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append([]string(nil), b.lines...), b.seq
+	lines := make([]string, len(b.entries))
+	for i, e := range b.entries {
+		lines[i] = e.Text
+	}
+	return lines, b.seq
 }
 
-func (b *LogBuffer) add(line string) {
+// Entries returns a copy of the kept entries, oldest first, and the same
+// sequence number as Lines.
+func (b *LogBuffer) Entries() ([]LogEntry, uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.entries), b.seq
+}
+
+func (b *LogBuffer) add(e LogEntry) {
 	size := b.Size
 	if size <= 0 {
 		size = 500
 	}
 	b.mu.Lock()
-	b.lines = append(b.lines, line)
-	if over := len(b.lines) - size; over > 0 {
-		b.lines = append(b.lines[:0], b.lines[over:]...)
+	b.entries = append(b.entries, e)
+	if over := len(b.entries) - size; over > 0 {
+		b.entries = append(b.entries[:0], b.entries[over:]...)
 	}
 	b.seq++
 	f := b.onChange
@@ -101,7 +120,13 @@ func (h *logBufferHandler) Handle(ctx context.Context, r slog.Record) error {
 	if t.IsZero() {
 		t = time.Now()
 	}
-	h.buf.add(t.Format("15:04:05") + " " + sentence(r.Level, r.Message, attrs))
+	stream := ""
+	for _, a := range attrs {
+		if a.Key == "stream" {
+			stream = a.Value.String()
+		}
+	}
+	h.buf.add(LogEntry{Text: t.Format("15:04:05") + " " + sentence(r.Level, r.Message, attrs), Level: r.Level, Stream: stream})
 	return err
 }
 

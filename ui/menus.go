@@ -133,7 +133,7 @@ func (s *Studio) importFrom(path string) error {
 		}
 	}
 	s.log.Info("imported settings", "file", path, "cameras added", len(s.cfg.Streams)-len(before), "cameras changed", changed)
-	s.cameraList.Refresh()
+	s.cams.list.Refresh()
 	s.refreshSelection()
 	return nil
 }

@@ -71,8 +71,8 @@ func TestExportThenImport(t *testing.T) {
 		if err := h.s.importFrom(in); err != nil {
 			t.Fatal(err)
 		}
-		if h.s.cameraList.Length() != 2 || len(h.s.views) != 2 {
-			t.Errorf("%d cameras listed, %d views; want 2", h.s.cameraList.Length(), len(h.s.views))
+		if h.s.cams.list.Length() != 2 || len(h.s.views) != 2 {
+			t.Errorf("%d cameras listed, %d views; want 2", h.s.cams.list.Length(), len(h.s.views))
 		}
 		if err := h.s.importFrom(filepath.Join(t.TempDir(), "missing.toml")); err == nil || !strings.Contains(err.Error(), "cannot import") {
 			t.Errorf("a missing file: %v", err)

@@ -43,7 +43,7 @@ func TestWindowFitsASmallScreen(t *testing.T) {
 	cfg.Streams = append(cfg.Streams, second)
 	h := newHarness(t, cfg)
 	checkFits(t, h, "at start")
-	h.ui(func() { test.Tap(h.s.startBtn) })
+	h.ui(func() { test.Tap(h.s.preview.start) })
 	h.waitFor("every destination refused", 30*time.Second, func() bool {
 		ds := h.s.views[0].stats.Destinations
 		return len(ds) == 5 && ds[4].State == "refused"

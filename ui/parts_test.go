@@ -19,6 +19,8 @@ func TestHealthOf(t *testing.T) {
 	slow.Video.Speed = 0.7
 	refused := live
 	refused.Destinations = []relay.DestinationStats{{Name: "YT", State: relay.StateRefused, Reason: "stream key refused"}}
+	oneOfTwo := live
+	oneOfTwo.Destinations = []relay.DestinationStats{{Name: "YT", State: relay.StateLive}, {Name: "TW", State: relay.StateRefused, Reason: "stream key refused"}}
 	cases := []struct {
 		name      string
 		prev, cur relay.Stats
@@ -33,9 +35,12 @@ func TestHealthOf(t *testing.T) {
 		{"old drops", dropped, dropped, true, HealthGreen, "healthy"},
 		{"slow encoder", live, slow, true, HealthAmber, "encoder too slow"},
 		{"refused", live, refused, true, HealthRed, "stream key refused"},
+		{"one of two refused", live, oneOfTwo, true, HealthAmber, "TW: stream key refused"},
 		{"retrying", live, relay.Stats{State: relay.StateRetrying, Reason: "retrying in 4s: connection refused"}, true, HealthRed, "retrying in 4s"},
 		{"failed", live, relay.Stats{State: relay.StateFailed, Reason: "wrong password"}, true, HealthRed, "wrong password"},
 		{"connecting", relay.Stats{}, relay.Stats{State: relay.StateConnecting}, true, HealthAmber, "connecting"},
+		{"camera lost", live, relay.Stats{State: relay.StateConnecting, Reason: "waiting for the source", LastError: "sent no video for 5s",
+			Input: relay.InputStats{State: relay.StateConnecting, Reconnects: 1}}, true, HealthRed, "camera lost: sent no video"},
 	}
 	for _, c := range cases {
 		h, why := healthOf(c.prev, c.cur, c.streaming)
@@ -121,5 +126,24 @@ func TestFileURL(t *testing.T) {
 	}
 	if s := u.String(); !strings.HasPrefix(s, "file:///") || !strings.Contains(s, "config%20%232%3F.toml") {
 		t.Errorf("fileURL as text = %q: want an absolute, escaped file URL", s)
+	}
+}
+
+func TestScaleMax(t *testing.T) {
+	for _, c := range []struct{ in, want float64 }{{0, 100}, {80, 100}, {95, 200}, {450, 500}, {2480, 5000}, {1700, 2000}, {9000, 10000}} {
+		if got := scaleMax(c.in); got != c.want {
+			t.Errorf("scaleMax(%v) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}
+
+func TestFormatUptime(t *testing.T) {
+	for _, c := range []struct {
+		in   float64
+		want string
+	}{{0, "0 s"}, {59.6, "59 s"}, {185, "3 min 05 s"}, {3720, "1 h 02 min"}} {
+		if got := formatUptime(c.in); got != c.want {
+			t.Errorf("formatUptime(%v) = %q, want %q", c.in, got, c.want)
+		}
 	}
 }

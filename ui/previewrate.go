@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"fyne.io/fyne/v2/widget"
+
 	"github.com/relaystudio/relaystudio/settings"
 )
 
@@ -33,7 +35,7 @@ func previewRateFromLabel(label string) (int, bool) {
 
 // fillPreviewRate sets the choice's options and selection from the
 // settings; a rate written by hand that the list lacks is offered too.
-func (s *Studio) fillPreviewRate() {
+func (s *Studio) fillPreviewRate(sel *widget.Select) {
 	cur := s.cfg.Studio.PreviewRate()
 	var opts []string
 	listed := false
@@ -44,11 +46,11 @@ func (s *Studio) fillPreviewRate() {
 	if !listed {
 		opts = append(opts, previewRateLabel(cur))
 	}
-	onChanged := s.previewRate.OnChanged
-	s.previewRate.OnChanged = nil // showing the setting is not changing it
-	s.previewRate.Options = opts
-	s.previewRate.SetSelected(previewRateLabel(cur))
-	s.previewRate.OnChanged = onChanged
+	onChanged := sel.OnChanged
+	sel.OnChanged = nil // showing the setting is not changing it
+	sel.Options = opts
+	sel.SetSelected(previewRateLabel(cur))
+	sel.OnChanged = onChanged
 }
 
 // setPreviewRate saves a new preview rate and applies it to the preview
@@ -61,7 +63,7 @@ func (s *Studio) setPreviewRate(n int) {
 	s.cfg.Studio.PreviewFPS = n
 	if err := s.save(); err != nil {
 		s.cfg.Studio = before
-		s.fillPreviewRate()
+		s.fillPreviewRate(s.preview.rate)
 		s.log.Warn("preview rate not saved", "error", err)
 		return
 	}

@@ -17,14 +17,20 @@ func TestNoSignal(t *testing.T) {
 	cfg.Streams = []settings.Stream{settings.NewStream("Gate", cam.URL())}
 	cfg.Streams[0].RTSPTransport = settings.TransportTCP
 	h := newHarness(t, cfg)
-	h.waitFor("the first picture", 20*time.Second, func() bool { return h.s.previewSeq > 0 && h.s.noSignalBox.Hidden })
+	h.waitFor("the first picture", 20*time.Second, func() bool { return h.s.preview.seq > 0 && h.s.preview.noSignalBox.Hidden })
 	cam.Pause()
-	h.waitFor("NO SIGNAL", 30*time.Second, func() bool { return !h.s.noSignalBox.Hidden })
+	h.waitFor("NO SIGNAL", 30*time.Second, func() bool { return !h.s.preview.noSignalBox.Hidden })
 	h.ui(func() {
-		if txt := h.s.noSignal.Text; !strings.HasPrefix(txt, "NO SIGNAL") || !strings.Contains(txt, "camera") {
+		if txt := h.s.preview.noSignal.Text; !strings.HasPrefix(txt, "NO SIGNAL") || !strings.Contains(txt, "camera") {
 			t.Errorf("overlay says %q", txt)
+		}
+		if f := h.s.stats.fields; !strings.HasPrefix(f.Camera, "lost: ") && f.Camera != "reconnecting…" {
+			t.Errorf("the Camera field says %q while the camera is lost", f.Camera)
+		}
+		if word, _ := badge(h.s.views[0]); word != "no signal" && word != "connecting" {
+			t.Errorf("the camera's badge says %q while it is lost", word)
 		}
 	})
 	cam.Resume()
-	h.waitFor("the camera back and NO SIGNAL gone", 40*time.Second, func() bool { return h.s.noSignalBox.Hidden })
+	h.waitFor("the camera back and NO SIGNAL gone", 40*time.Second, func() bool { return h.s.preview.noSignalBox.Hidden })
 }

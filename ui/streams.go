@@ -123,7 +123,8 @@ func (s *Studio) afterRun(i int) {
 	} else {
 		r.SetPreview(thumbPreview)
 	}
-	v.prevStats, v.stats = relay.Stats{}, r.Stats()
+	// A new relay: its graph starts empty.
+	v.prevStats, v.stats, v.hist = relay.Stats{}, r.Stats(), map[string]history{}
 }
 
 // selectStream shows stream i in the preview and the controls, starting a
@@ -157,8 +158,8 @@ func (s *Studio) selectStream(i int) {
 		r.SetPreview(s.mainPreview())
 	}
 	s.publish()
-	if s.cameraList != nil {
-		s.cameraList.Select(i)
+	if s.cams != nil {
+		s.cams.list.Select(i)
 	}
 	s.refreshSelection()
 }
@@ -352,10 +353,10 @@ func (s *Studio) showFrame(r *relay.Relay, img *image.RGBA, seq uint64) {
 	if s.selected < 0 || s.selected >= len(s.views) || s.views[s.selected].relay() != r {
 		return
 	}
-	s.previewSeq = seq
-	s.preview.Image = img
-	s.preview.Refresh()
-	s.previewMsg.Hide()
+	s.preview.seq = seq
+	s.preview.image.Image = img
+	s.preview.image.Refresh()
+	s.preview.msg.Hide()
 }
 
 // applyStats takes one second of stats: histories, health, labels.
@@ -375,40 +376,14 @@ func (s *Studio) applyStats(now time.Time, act []activeRelay, snaps []relay.Stat
 		v.health, v.reason = healthOf(v.prevStats, v.stats, v.streaming())
 		if thumbs[i] != nil {
 			v.thumb = thumbs[i]
-		} else if a.selected && s.preview.Image != nil {
+		} else if a.selected && s.preview.image.Image != nil {
 			// The selected stream's thumbnail is a copy of the frame on
 			// screen, taken once a second.
-			v.thumb = cloneRGBA(s.preview.Image)
+			v.thumb = cloneRGBA(s.preview.image.Image)
 		}
 	}
 	s.refreshAllStreams()
-	s.refreshSignal()
-}
-
-// refreshSignal shows NO SIGNAL over the preview while the selected
-// camera is lost or its stream has failed, with why and when the next
-// attempt is, and takes it away once the camera is back.
-func (s *Studio) refreshSignal() {
-	msg := ""
-	if s.selected >= 0 && s.selected < len(s.views) {
-		st := s.views[s.selected].stats
-		switch {
-		case s.views[s.selected].relay() == nil:
-		case st.State == relay.StateFailed:
-			msg = "NO SIGNAL\n" + st.Reason
-		case st.Input.State == relay.StateRetrying:
-			msg = "NO SIGNAL\ncamera lost: " + st.Input.Reason
-		case st.Input.State == relay.StateConnecting && st.Input.Reconnects > 0:
-			msg = "NO SIGNAL\nreconnecting to the camera (lost: " + st.LastError + ")"
-		}
-	}
-	if msg == "" {
-		s.noSignalBox.Hide()
-		return
-	}
-	s.noSignal.SetText(msg)
-	s.noSignalBox.Show()
-	s.previewMsg.Hide() // NO SIGNAL says it all
+	s.preview.refreshSignal(s.selectedView())
 }
 
 func cloneRGBA(img image.Image) *image.RGBA {

@@ -1,10 +1,12 @@
-// Package ui is Relay Studio's window: the cameras list with state badges
-// and thumbnails, the live preview of the selected camera, the output
-// controls and destinations of the selected stream, start and stop, a stats
-// panel with a bitrate graph per destination and a health colour, and a log
-// panel. Streams start, stop and change through studio (as they do for
-// `relaystudio run`); the window reads a running relay's stats and preview
-// from media/relay and reaches the disk only through settings.
+// Package ui is Relay Studio's window. It is made of panels, each owning
+// its widgets: the cameras with state badges and thumbnails
+// (camerasPanel), the selected camera's preview with Start/Stop above it
+// (previewPanel), its destinations (destPanel) and output settings
+// (outputPanel) in two tabs, the bitrate graph, the stats (statsPanel) and
+// the log (logPanel). The Studio wires them together. Streams start, stop
+// and change through studio (as they do for `relaystudio run`); the window
+// reads a running relay's stats and preview from media/relay and reaches
+// the disk only through settings.
 //
 // Threading: every widget is changed on the Fyne goroutine. One goroutine
 // owned by the Studio (the pump) pulls preview frames (about 15 a second)
@@ -30,7 +32,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
@@ -90,50 +91,28 @@ type Studio struct {
 	// settings (see geometry.go).
 	splits struct{ cameras, controls, bottom, log *container.Split }
 
-	// Widgets, kept so that tests drive them like a person would.
-	cameraList                        *cameraList
-	addCamBtn, editCamBtn, dupCamBtn  *widget.Button
-	removeCamBtn                      *widget.Button
-	preview                           *canvas.Image
-	previewInfo                       *canvas.Text
-	previewMsg                        *widget.Label
-	noSignal                          *widget.Label   // NO SIGNAL and why, over the preview
-	noSignalBox                       *fyne.Container // noSignal on a dark veil
-	previewRate                       *widget.Select  // pictures a second in the preview
-	videoMode, resolution, preset     *widget.Select
-	audioMode                         *widget.Select
-	customSize, fps, bitrate, keyint  *widget.Entry
-	audioBitrate                      *widget.Entry
-	outputMsg                         *widget.Label
-	destBox                           *fyne.Container
-	destRows                          []*destRow
-	addDestBtn                        *widget.Button
-	startBtn, startAllBtn, stopAllBtn *widget.Button
-	startReason                       *widget.Label
-	healthDot                         *canvas.Circle
-	healthLabel                       *widget.Label
-	statsLabel                        *widget.Label
-	cpuLabel                          *widget.Label
-	graphBox                          *fyne.Container
-	graphs                            map[string]*bitrateGraph
-	logLabel                          *widget.Label
-	logScroll                         *container.Scroll
-	copyLogBtn                        *widget.Button
-	banner                            *widget.Label
-	cameraForm                        *cameraForm   // the open add/edit dialog, if any
-	destForm                          *destForm     // the open add-destination dialog, if any
-	confirm                           *confirmation // the open question, if any
-	loadProblem                       *loadProblem  // the open "settings could not be loaded" dialog
-	aboutDlg                          *about        // the open About dialog, if any
-	lastSaveErr                       error
-	settingOutput                     bool // filling the controls: their callbacks must not save
-	closing                           bool
-	onQuit                            func()      // Run's exitIfStuck
-	streamsStopped                    atomic.Bool // quit has stopped every stream
-	logSeen                           uint64
-	cpu                               cpuMeter
-	cpuPercent                        float64
-	previewSeq                        uint64
+	// The panels, each owning its widgets (tests drive them as a person
+	// would).
+	cams    *camerasPanel
+	preview *previewPanel
+	tabs    *container.AppTabs // destinations, output
+	output  *outputPanel
+	dests   *destPanel
+	stats   *statsPanel
+	logp    *logPanel
+
+	banner         *widget.Label
+	cameraForm     *cameraForm   // the open add/edit dialog, if any
+	destForm       *destForm     // the open add-destination dialog, if any
+	confirm        *confirmation // the open question, if any
+	loadProblem    *loadProblem  // the open "settings could not be loaded" dialog
+	aboutDlg       *about        // the open About dialog, if any
+	lastSaveErr    error
+	closing        bool
+	onQuit         func()      // Run's exitIfStuck
+	streamsStopped atomic.Bool // quit has stopped every stream
+	cpu            cpuMeter
+	cpuPercent     float64
 
 	// Shared with the pump goroutine.
 	ctx     context.Context
@@ -178,7 +157,7 @@ func newStudio(a fyne.App, opt Options, do func(func())) (*Studio, error) {
 	if opt.ConfigPath == "" {
 		return nil, errors.New("ui: no settings file path")
 	}
-	s := &Studio{app: a, opt: opt, do: do, logs: &LogBuffer{Size: 500}, graphs: map[string]*bitrateGraph{}}
+	s := &Studio{app: a, opt: opt, do: do, logs: &LogBuffer{Size: 500}}
 	s.outputEdit = &debouncer{delay: editPause, do: do}
 	s.keyEdit = &debouncer{delay: editPause, do: do}
 	if opt.Logger != nil {
@@ -475,7 +454,7 @@ func (s *Studio) resetBrokenSettings() {
 		return
 	}
 	if s.selected >= 0 && s.selected < len(s.cfg.Streams) {
-		s.fillOutput()
+		s.output.fill(s.cfg.Streams[s.selected])
 	}
 	if kept != "" {
 		s.log.Info("kept a copy of the old settings file", "copy", kept)

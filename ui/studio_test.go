@@ -42,20 +42,20 @@ func TestFirstStreamPreviewsAtStart(t *testing.T) {
 	// so a frozen picture would still come in new images.
 	var firstPix []byte
 	h.waitFor("a first preview frame", 10*time.Second, func() bool {
-		img, ok := h.s.preview.Image.(*image.RGBA)
-		if ok && h.s.previewSeq > 0 {
+		img, ok := h.s.preview.image.Image.(*image.RGBA)
+		if ok && h.s.preview.seq > 0 {
 			firstPix = append([]byte(nil), img.Pix...)
 		}
 		return firstPix != nil
 	})
 	h.waitFor("the preview picture to move", 10*time.Second, func() bool {
-		img, ok := h.s.preview.Image.(*image.RGBA)
+		img, ok := h.s.preview.image.Image.(*image.RGBA)
 		return ok && !bytes.Equal(img.Pix, firstPix)
 	})
 	// The overlay: source size, frame rate and the clock.
-	clock := regexp.MustCompile(`^1280x720  \d+ fps  \d\d:\d\d:\d\d$`)
+	clock := regexp.MustCompile(`^1280×720  \d+ fps  \d\d:\d\d:\d\d$`)
 	h.waitFor("the overlay with size, fps and clock", 10*time.Second, func() bool {
-		return clock.MatchString(h.s.previewInfo.Text)
+		return clock.MatchString(h.s.preview.info.Text)
 	})
 }
 
@@ -64,7 +64,7 @@ func TestFirstStreamPreviewsAtStart(t *testing.T) {
 func TestAddCameraWithTheKeyboard(t *testing.T) {
 	h := newHarness(t, nil)
 	h.ui(func() {
-		test.Tap(h.s.addCamBtn)
+		test.Tap(h.s.cams.add)
 		f := h.s.cameraForm
 		if f == nil {
 			t.Fatal("no dialog")
@@ -87,7 +87,7 @@ func TestAddCameraWithTheKeyboard(t *testing.T) {
 func TestAddCameraIsListedAndSaved(t *testing.T) {
 	h := newHarness(t, nil)
 	h.ui(func() {
-		test.Tap(h.s.addCamBtn)
+		test.Tap(h.s.cams.add)
 		f := h.s.cameraForm
 		if f == nil {
 			t.Fatal("no dialog")
@@ -103,7 +103,7 @@ func TestAddCameraIsListedAndSaved(t *testing.T) {
 		if h.s.cameraForm != nil {
 			t.Fatalf("dialog still open: %s", f.errLabel.Text)
 		}
-		if n := h.s.cameraList.Length(); n != 2 {
+		if n := h.s.cams.list.Length(); n != 2 {
 			t.Fatalf("list has %d cameras, want 2", n)
 		}
 		if h.s.selected != 1 {
@@ -116,7 +116,7 @@ func TestAddCameraIsListedAndSaved(t *testing.T) {
 	}
 	// Editing shows the password masked and keeps it.
 	h.ui(func() {
-		test.Tap(h.s.editCamBtn)
+		test.Tap(h.s.cams.edit)
 		f := h.s.cameraForm
 		if f.url.Text != "rtsp://127.0.0.1:9/garden" || f.user.Text != "admin" || f.pass.Text != "hunter22" {
 			t.Errorf("edit dialog: url %q user %q", f.url.Text, f.user.Text)
@@ -129,7 +129,7 @@ func TestBadCameraURLShowsErrorAndSavesNothing(t *testing.T) {
 	h := newHarness(t, nil)
 	before := h.fileBytes()
 	h.ui(func() {
-		test.Tap(h.s.addCamBtn)
+		test.Tap(h.s.cams.add)
 		f := h.s.cameraForm
 		test.Type(f.url, "http://camera.local/x")
 		test.Tap(f.save)
@@ -139,7 +139,7 @@ func TestBadCameraURLShowsErrorAndSavesNothing(t *testing.T) {
 		if !strings.Contains(f.errLabel.Text, "not supported") {
 			t.Errorf("error shown: %q", f.errLabel.Text)
 		}
-		if h.s.cameraList.Length() != 1 {
+		if h.s.cams.list.Length() != 1 {
 			t.Error("bad camera listed")
 		}
 	})
@@ -152,7 +152,7 @@ func TestCameraTestButtonProbes(t *testing.T) {
 	h := newHarness(t, nil)
 	var f *cameraForm
 	h.ui(func() {
-		test.Tap(h.s.addCamBtn)
+		test.Tap(h.s.cams.add)
 		f = h.s.cameraForm
 		test.Type(f.url, "test://pattern")
 		test.Tap(f.test)
@@ -174,11 +174,11 @@ func TestCameraTestButtonProbes(t *testing.T) {
 func TestStartDisabledWithoutDestination(t *testing.T) {
 	h := newHarness(t, nil)
 	h.ui(func() {
-		if !h.s.startBtn.Disabled() {
+		if !h.s.preview.start.Disabled() {
 			t.Error("Start enabled without a destination")
 		}
-		if !strings.Contains(h.s.startReason.Text, "destination") {
-			t.Errorf("reason %q", h.s.startReason.Text)
+		if !strings.Contains(h.s.preview.startReason.Text, "destination") {
+			t.Errorf("reason %q", h.s.preview.startReason.Text)
 		}
 		// Space does nothing either.
 		h.s.toggleSelected()
@@ -191,7 +191,7 @@ func TestStartDisabledWithoutDestination(t *testing.T) {
 func TestDestinationPresetsAndMaskedKey(t *testing.T) {
 	h := newHarness(t, nil)
 	h.ui(func() {
-		test.Tap(h.s.addDestBtn)
+		test.Tap(h.s.dests.add)
 		f := h.s.destForm
 		if f.url.Text != "rtmps://a.rtmps.youtube.com/live2" {
 			t.Errorf("YouTube preset url %q", f.url.Text)
@@ -213,10 +213,10 @@ func TestDestinationPresetsAndMaskedKey(t *testing.T) {
 		if h.s.destForm != nil {
 			t.Fatalf("dialog still open: %s", f.errLabel.Text)
 		}
-		if len(h.s.destRows) != 1 {
+		if len(h.s.dests.rows) != 1 {
 			t.Fatal("destination not listed")
 		}
-		key := h.s.destRows[0].key
+		key := h.s.dests.rows[0].key
 		if !key.Password {
 			t.Error("key not masked in the list")
 		}
@@ -224,8 +224,8 @@ func TestDestinationPresetsAndMaskedKey(t *testing.T) {
 		if key.Password {
 			t.Error("reveal did not show the key")
 		}
-		if h.s.startBtn.Disabled() {
-			t.Errorf("Start disabled with a key: %s", h.s.startReason.Text)
+		if h.s.preview.start.Disabled() {
+			t.Errorf("Start disabled with a key: %s", h.s.preview.startReason.Text)
 		}
 	})
 	d := h.load().Streams[0].Destinations
@@ -253,35 +253,52 @@ func TestStreamGoesLiveAndStops(t *testing.T) {
 	ng, cfg := localIngestConfig(t, key)
 	h := newHarness(t, cfg)
 	h.ui(func() {
-		if h.s.startBtn.Disabled() {
-			t.Fatalf("Start disabled: %s", h.s.startReason.Text)
+		if h.s.preview.start.Disabled() {
+			t.Fatalf("Start disabled: %s", h.s.preview.startReason.Text)
 		}
-		test.Tap(h.s.startBtn)
+		test.Tap(h.s.preview.start)
 		if !h.s.views[0].streaming() {
 			t.Fatal("not streaming after Start")
 		}
 	})
 	h.waitFor("the stream to go live with bitrate in the graph", 30*time.Second, func() bool {
 		v := h.s.views[0]
-		g := h.s.graphs["Local"]
-		vals := g.Values()
+		g := h.s.stats.chart
+		vals := g.values("Local")
 		return v.stats.State == "live" && len(v.stats.Destinations) == 1 && v.stats.Destinations[0].State == "live" &&
 			len(vals) > 0 && vals[len(vals)-1] > 0
 	})
 	h.waitFor("health green", 10*time.Second, func() bool { return h.s.views[0].health == HealthGreen })
+	h.waitFor("an uptime", 10*time.Second, func() bool { return h.s.stats.fields.Uptime != "—" })
 	h.ui(func() {
-		if !strings.HasPrefix(h.s.destRows[0].state.Text, "live") {
-			t.Errorf("destination state %q", h.s.destRows[0].state.Text)
+		if !strings.HasPrefix(h.s.dests.rows[0].state.Text, "live · ") {
+			t.Errorf("destination state %q", h.s.dests.rows[0].state.Text)
 		}
-		if h.s.startBtn.Text != "Stop streaming" {
-			t.Errorf("button %q", h.s.startBtn.Text)
+		f := h.s.stats.fields
+		if !strings.HasPrefix(f.Video, "copy of the camera · 1280×720") || !strings.Contains(f.Input, "1280×720") ||
+			f.Camera != "connected" || !strings.HasSuffix(f.Uptime, " s") || f.Dropped != "none" {
+			t.Errorf("stats fields while live: %+v", f)
 		}
-		test.Tap(h.s.startBtn)
+		if h.s.preview.start.Text != "Stop streaming" {
+			t.Errorf("button %q", h.s.preview.start.Text)
+		}
+		test.Tap(h.s.preview.start)
 		if h.s.views[0].streaming() {
 			t.Error("still streaming after Stop")
 		}
 		if h.s.views[0].relay() == nil {
 			t.Error("the selected stream stopped previewing")
+		}
+		// Stopped, previewing: nothing says it is still sending.
+		f = h.s.stats.fields
+		if !strings.HasPrefix(f.Video, "not streaming (preview only); on Start: copy") || f.Uptime != "—" || f.Audio != "not streaming" {
+			t.Errorf("stats fields after Stop: %+v", f)
+		}
+		if v := h.s.stats.chart.values("Local"); len(v) != 0 {
+			t.Errorf("the graph kept %d samples of the stopped stream", len(v))
+		}
+		if got := h.s.dests.rows[0].state.Text; got != "ready (not streaming)" {
+			t.Errorf("destination state after Stop %q", got)
 		}
 	})
 	if err := ng.WaitRecording(t.Context(), "live", key, 10_000); err != nil {
@@ -297,7 +314,7 @@ func TestStreamGoesLiveAndStops(t *testing.T) {
 			t.Errorf("log misses start/stop:\n%s", all)
 		}
 		h.s.refreshLog()
-		if strings.Contains(h.s.logLabel.Text, key) {
+		if strings.Contains(h.s.logp.label.Text, key) {
 			t.Error("log label shows the key")
 		}
 	})
@@ -306,14 +323,14 @@ func TestStreamGoesLiveAndStops(t *testing.T) {
 func TestRefusedKeyShowsRefused(t *testing.T) {
 	ng := ingest.StartNginx(t, ingest.Options{OnPublish: func(app, key string) bool { return false }})
 	h := newHarness(t, testConfig(settings.NewDestination("Local", "rtmp://"+ng.Addr()+"/live", "wrong-key-0123456789")))
-	h.ui(func() { test.Tap(h.s.startBtn) })
+	h.ui(func() { test.Tap(h.s.preview.start) })
 	h.waitFor("the destination to show refused and health red", 30*time.Second, func() bool {
 		v := h.s.views[0]
-		return len(h.s.destRows) == 1 && strings.Contains(h.s.destRows[0].state.Text, "refused") && v.health == HealthRed
+		return len(h.s.dests.rows) == 1 && strings.Contains(h.s.dests.rows[0].state.Text, "refused") && v.health == HealthRed
 	})
 	h.ui(func() {
-		if !strings.Contains(h.s.healthLabel.Text, "RED") {
-			t.Errorf("health label %q", h.s.healthLabel.Text)
+		if !strings.Contains(h.s.stats.health.Text, "RED") {
+			t.Errorf("health label %q", h.s.stats.health.Text)
 		}
 		lines, _ := h.s.logs.Lines()
 		if strings.Contains(strings.Join(lines, "\n"), "wrong-key-0123456789") {
@@ -327,12 +344,12 @@ func TestRemoveAsksFirst(t *testing.T) {
 	c.Streams = append(c.Streams, settings.NewStream("Second", settings.TestPatternSource))
 	h := newHarness(t, c)
 	h.ui(func() {
-		test.Tap(h.s.removeCamBtn)
+		test.Tap(h.s.cams.remove)
 		if h.s.confirm == nil {
 			t.Fatal("no confirmation")
 		}
 		test.Tap(h.s.confirm.no)
-		if h.s.cameraList.Length() != 2 {
+		if h.s.cams.list.Length() != 2 {
 			t.Fatal("removed without confirmation")
 		}
 	})
@@ -340,9 +357,9 @@ func TestRemoveAsksFirst(t *testing.T) {
 		t.Fatalf("file has %d streams", n)
 	}
 	h.ui(func() {
-		test.Tap(h.s.removeCamBtn)
+		test.Tap(h.s.cams.remove)
 		test.Tap(h.s.confirm.yes)
-		if h.s.cameraList.Length() != 1 || h.s.selected != 0 || h.s.views[0].relay() == nil {
+		if h.s.cams.list.Length() != 1 || h.s.selected != 0 || h.s.views[0].relay() == nil {
 			t.Fatal("not removed, or the remaining camera does not preview")
 		}
 	})
@@ -355,8 +372,8 @@ func TestRemoveAsksFirst(t *testing.T) {
 func TestDuplicate(t *testing.T) {
 	h := newHarness(t, testConfig(settings.NewDestination("YouTube", "rtmps://a.rtmps.youtube.com/live2", "abcd-efgh-ijkl-mnop")))
 	h.ui(func() {
-		test.Tap(h.s.dupCamBtn)
-		if h.s.cameraList.Length() != 2 || h.s.selected != 1 {
+		test.Tap(h.s.cams.dup)
+		if h.s.cams.list.Length() != 2 || h.s.selected != 1 {
 			t.Fatal("copy not listed and selected")
 		}
 	})
@@ -369,11 +386,11 @@ func TestDuplicate(t *testing.T) {
 func TestOutputControlsSave(t *testing.T) {
 	h := newHarness(t, nil)
 	h.ui(func() {
-		h.s.videoMode.SetSelected("transcode (h264)")
-		h.s.resolution.SetSelected("720p")
-		h.s.preset.SetSelected("ultrafast")
-		h.s.bitrate.SetText("1500k")
-		pressEnter(h.s.bitrate) // every change saves; Enter saves at once
+		h.s.output.videoMode.SetSelected("transcode (h264)")
+		h.s.output.resolution.SetSelected("720p")
+		h.s.output.preset.SetSelected("ultrafast")
+		h.s.output.bitrate.SetText("1500k")
+		pressEnter(h.s.output.bitrate) // every change saves; Enter saves at once
 	})
 	v := h.load().Streams[0].Video
 	if v.Mode != "h264" || v.Size != "x720" || v.Preset != "ultrafast" || v.Bitrate != "1500k" {
@@ -381,10 +398,10 @@ func TestOutputControlsSave(t *testing.T) {
 	}
 	before := h.fileBytes()
 	h.ui(func() {
-		h.s.bitrate.SetText("lots")
-		pressEnter(h.s.bitrate) // every change saves; Enter saves at once
-		if !strings.HasPrefix(h.s.outputMsg.Text, "Not saved") {
-			t.Errorf("message %q", h.s.outputMsg.Text)
+		h.s.output.bitrate.SetText("lots")
+		pressEnter(h.s.output.bitrate) // every change saves; Enter saves at once
+		if !strings.HasPrefix(h.s.output.msg.Text, "Not saved") {
+			t.Errorf("message %q", h.s.output.msg.Text)
 		}
 	})
 	if !bytes.Equal(before, h.fileBytes()) {
@@ -401,8 +418,8 @@ func TestBrokenSettingsFile(t *testing.T) {
 	h.open()
 	h.ui(func() {
 		// An edit made while the file is broken is not saved over it.
-		h.s.bitrate.SetText("1800k")
-		pressEnter(h.s.bitrate) // every change saves; Enter saves at once
+		h.s.output.bitrate.SetText("1800k")
+		pressEnter(h.s.output.bitrate) // every change saves; Enter saves at once
 	})
 	if !bytes.Equal(h.fileBytes(), broken) {
 		t.Fatal("the broken file was changed before the person chose what to do")
@@ -442,9 +459,9 @@ func TestQuitAsksWhenLive(t *testing.T) {
 	_, cfg := localIngestConfig(t, "key-0123456789abcdef")
 	h := newHarness(t, cfg)
 	h.ui(func() {
-		test.Tap(h.s.startBtn)
+		test.Tap(h.s.preview.start)
 		// Ctrl+Q with the cursor in a field: the menu takes it first.
-		h.s.win.Canvas().Focus(h.s.bitrate)
+		h.s.win.Canvas().Focus(h.s.output.bitrate)
 		if !menuShortcut(h.s.menu, shortcutQuit) || h.s.confirm == nil || h.s.confirm.yes == nil {
 			t.Fatal("quitting while live did not ask")
 		}
@@ -497,13 +514,13 @@ func TestPreviewRateIsSavedAndApplied(t *testing.T) {
 	h := newHarness(t, nil)
 	h.waitFor("the preview running", 10*time.Second, func() bool { return h.s.views[0].relay() != nil })
 	h.ui(func() {
-		if got := h.s.previewRate.Selected; got != "30 fps (smooth)" {
+		if got := h.s.preview.rate.Selected; got != "30 fps (smooth)" {
 			t.Errorf("preview rate shows %q at first, want 30 fps", got)
 		}
 		if got := h.s.views[0].relay().Preview().FPS; got != 30 {
 			t.Errorf("the preview runs at %v fps, want 30", got)
 		}
-		h.s.previewRate.SetSelected("5 fps (light)")
+		h.s.preview.rate.SetSelected("5 fps (light)")
 	})
 	if got := h.load().Studio.PreviewFPS; got != 5 {
 		t.Errorf("saved preview_fps = %d, want 5", got)
@@ -515,8 +532,8 @@ func TestPreviewRateIsSavedAndApplied(t *testing.T) {
 	})
 	// Frames keep coming at the lower rate.
 	var seq uint64
-	h.ui(func() { seq = h.s.previewSeq })
-	h.waitFor("a new preview frame at 5 fps", 10*time.Second, func() bool { return h.s.previewSeq > seq })
+	h.ui(func() { seq = h.s.preview.seq })
+	h.waitFor("a new preview frame at 5 fps", 10*time.Second, func() bool { return h.s.preview.seq > seq })
 }
 
 func TestPreviewRateWrittenByHandIsOffered(t *testing.T) {
@@ -524,11 +541,11 @@ func TestPreviewRateWrittenByHandIsOffered(t *testing.T) {
 	cfg.Studio.PreviewFPS = 12
 	h := newHarness(t, cfg)
 	h.ui(func() {
-		if got := h.s.previewRate.Selected; got != "12 fps" {
+		if got := h.s.preview.rate.Selected; got != "12 fps" {
 			t.Errorf("preview rate shows %q, want 12 fps", got)
 		}
-		if n := len(h.s.previewRate.Options); n != 4 {
-			t.Errorf("options %q, want the three rates and 12 fps", h.s.previewRate.Options)
+		if n := len(h.s.preview.rate.Options); n != 4 {
+			t.Errorf("options %q, want the three rates and 12 fps", h.s.preview.rate.Options)
 		}
 	})
 	h.waitFor("the preview running", 10*time.Second, func() bool { return h.s.views[0].relay() != nil })

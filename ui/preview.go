@@ -1,0 +1,196 @@
+package ui
+
+import (
+	"image/color"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/relaystudio/relaystudio/media/relay"
+)
+
+// previewPanel is the selected camera's picture, with the toolbar above it
+// (Start/Stop of the selected stream, always in view; Start all, Stop all)
+// and the bar below it (the preview's rate).
+type previewPanel struct {
+	image       *canvas.Image
+	info        *canvas.Text  // source size and rate, clock: top left
+	msg         *widget.Label // "Connecting to …", "No preview: …"
+	noSignal    *widget.Label // NO SIGNAL and why, over the last picture
+	noSignalBox *fyne.Container
+	rate        *widget.Select // pictures a second in the preview
+
+	start, startAll, stopAll *widget.Button
+	status                   *widget.Label // LIVE and the uptime of the broadcast
+	cpu                      *widget.Label // the app's CPU
+	startReason              *widget.Label // why Start is disabled
+	seq                      uint64        // of the frame on screen
+	root                     fyne.CanvasObject
+}
+
+func (s *Studio) newPreviewPanel() *previewPanel {
+	p := &previewPanel{}
+	p.image = canvas.NewImageFromImage(nil)
+	p.image.FillMode = canvas.ImageFillContain
+	p.image.ScaleMode = canvas.ImageScaleFastest
+	p.image.SetMinSize(fyne.NewSize(320, 180))
+	p.info = canvas.NewText("", color.White)
+	p.info.TextSize = theme.CaptionTextSize()
+	p.info.TextStyle = fyne.TextStyle{Monospace: true}
+	info := container.NewStack(canvas.NewRectangle(color.NRGBA{A: 0x90}), container.NewPadded(p.info))
+	p.msg = widget.NewLabel("Starting the preview…")
+	p.msg.Alignment = fyne.TextAlignCenter
+	p.msg.Wrapping = fyne.TextWrapWord
+	overlay := container.NewBorder(container.NewHBox(info, layout.NewSpacer()), nil, nil, nil)
+	p.noSignal = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	p.noSignal.Wrapping = fyne.TextWrapWord
+	p.noSignal.Importance = widget.DangerImportance
+	p.noSignalBox = container.NewStack(canvas.NewRectangle(color.NRGBA{A: 0xb0}), middle(p.noSignal))
+	p.noSignalBox.Hide()
+
+	p.rate = widget.NewSelect(nil, nil)
+	s.fillPreviewRate(p.rate)
+	p.rate.OnChanged = func(label string) {
+		if n, ok := previewRateFromLabel(label); ok {
+			s.setPreviewRate(n)
+		}
+	}
+
+	p.start = widget.NewButtonWithIcon("Start streaming", theme.MediaPlayIcon(), s.toggleSelected)
+	p.start.Importance = widget.HighImportance
+	p.startReason = widget.NewLabel("")
+	p.startReason.Wrapping = fyne.TextWrapWord
+	p.startReason.Importance = widget.WarningImportance
+	p.startReason.Hide()
+	p.startAll = widget.NewButton("Start all", s.startAll)
+	p.stopAll = widget.NewButton("Stop all", s.stopAll)
+	p.status = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	p.status.Importance = widget.DangerImportance
+	p.cpu = widget.NewLabel("")
+	p.cpu.SizeName = theme.SizeNameCaptionText
+	toolbar := container.NewVBox(
+		container.NewBorder(nil, nil, container.NewHBox(p.start, p.status), container.NewHBox(p.startAll, p.stopAll)),
+		p.startReason)
+	rate := container.NewGridWrap(fyne.NewSize(170, p.rate.MinSize().Height), p.rate)
+	bar := container.NewBorder(nil, nil, p.cpu, container.NewHBox(widget.NewLabel("Preview"), rate))
+	picture := container.NewStack(canvas.NewRectangle(color.Black), p.image, middle(p.msg), p.noSignalBox, overlay)
+	p.root = container.NewBorder(toolbar, bar, nil, nil, picture)
+	return p
+}
+
+// setMessage shows text over the picture ("" hides it).
+func (p *previewPanel) setMessage(text string) {
+	if text == "" {
+		p.msg.Hide()
+		return
+	}
+	p.msg.SetText(text)
+	p.msg.Show()
+}
+
+// refreshButtons shows Start or Stop for the selected stream (v nil: none
+// selected), disabled with the reason when it cannot start.
+func (p *previewPanel) refreshButtons(v *streamView, problem string, anyLive, anyStartable bool) {
+	setEnabled(p.stopAll, anyLive)
+	setEnabled(p.startAll, anyStartable)
+	reason := ""
+	switch {
+	case v == nil:
+		p.start.SetText("Start streaming")
+		p.start.SetIcon(theme.MediaPlayIcon())
+		p.start.Importance = widget.HighImportance
+		p.start.Disable()
+	case v.streaming():
+		p.start.SetText("Stop streaming")
+		p.start.SetIcon(theme.MediaStopIcon())
+		p.start.Importance = widget.DangerImportance
+		p.start.Enable()
+	default:
+		p.start.SetText("Start streaming")
+		p.start.SetIcon(theme.MediaPlayIcon())
+		p.start.Importance = widget.HighImportance
+		setEnabled(p.start, problem == "")
+		if problem != "" {
+			reason = "Cannot start: " + problem
+		}
+	}
+	p.start.Refresh()
+	if reason != p.startReason.Text {
+		p.startReason.SetText(reason)
+	}
+	p.startReason.Hidden = reason == ""
+	p.startReason.Refresh()
+}
+
+// refreshStatus shows LIVE and the broadcast's uptime beside Stop while
+// the stream of v is sent, and the app's CPU under the picture.
+func (p *previewPanel) refreshStatus(v *streamView, f statsFields) {
+	status := ""
+	if v != nil && v.streaming() {
+		status = "● LIVE"
+		if f.Uptime != "—" {
+			status += "  " + f.Uptime
+		}
+	}
+	if status != p.status.Text {
+		p.status.SetText(status)
+	}
+	if cpu := "App CPU " + f.CPU; cpu != p.cpu.Text {
+		p.cpu.SetText(cpu)
+	}
+}
+
+// refreshInfo shows the source's size and rate and the time over the
+// picture while the stream runs.
+func (p *previewPanel) refreshInfo(v *streamView) {
+	text := ""
+	if v != nil && v.relay() != nil {
+		in := v.stats.Input
+		if in.Width > 0 {
+			text = formatSize(in.Width, in.Height) + "  " + formatFPS(in.FPS) + "  "
+		}
+		text += time.Now().Format("15:04:05")
+	}
+	if text != p.info.Text {
+		p.info.Text = text
+		p.info.Refresh()
+	}
+}
+
+// refreshSignal shows NO SIGNAL over the preview while the camera of v is
+// lost or its stream has failed, with why and when the next attempt is,
+// and takes it away once the camera is back.
+func (p *previewPanel) refreshSignal(v *streamView) {
+	msg := ""
+	if v != nil && v.relay() != nil {
+		st := v.stats
+		switch {
+		case st.State == relay.StateFailed:
+			msg = "NO SIGNAL\n" + st.Reason
+		case st.Input.State == relay.StateRetrying:
+			msg = "NO SIGNAL\ncamera lost: " + st.Input.Reason
+		case st.Input.State == relay.StateConnecting && st.Input.Reconnects > 0:
+			msg = "NO SIGNAL\nreconnecting to the camera (lost: " + st.LastError + ")"
+		}
+	}
+	if msg == "" {
+		p.noSignalBox.Hide()
+		return
+	}
+	p.noSignal.SetText(msg)
+	p.noSignalBox.Show()
+	p.msg.Hide() // NO SIGNAL says it all
+}
+
+// middle centres a wrapping label vertically and gives it the whole width
+// (container.NewCenter would give it its one-letter-wide minimum, and a
+// long text would then stand as a column that pushes the window's
+// panels out).
+func middle(l *widget.Label) fyne.CanvasObject {
+	return container.NewVBox(layout.NewSpacer(), l, layout.NewSpacer())
+}
