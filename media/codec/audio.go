@@ -38,27 +38,42 @@ const AACDelay = aacFrame * time.Second / aacRate
 
 // aacEncoder is FFmpeg's native AAC-LC encoder at 48 kHz stereo.
 type aacEncoder struct {
-	res    closer
-	cc     *astiav.CodecContext
-	pkt    *astiav.Packet
-	config []byte
+	rate, channels int
+	tb             astiav.Rational
+	res            closer
+	cc             *astiav.CodecContext
+	pkt            *astiav.Packet
+	config         []byte
 }
 
 func newAACEncoder(bitrate int) (*aacEncoder, error) {
+	return newAACEncoderAt(bitrate, aacRate, aacChannels)
+}
+
+// newAACEncoderAt is an AAC-LC encoder at rate with 1 or 2 channels.
+func newAACEncoderAt(bitrate, rate, channels int) (*aacEncoder, error) {
+	layout := astiav.ChannelLayoutStereo
+	switch channels {
+	case 1:
+		layout = astiav.ChannelLayoutMono
+	case 2:
+	default:
+		return nil, fmt.Errorf("%d audio channels: the AAC encoder here takes 1 or 2", channels)
+	}
 	c := astiav.FindEncoder(audioEncoder)
 	if c == nil {
 		return nil, errors.New("FFmpeg has no AAC encoder")
 	}
-	e := &aacEncoder{cc: astiav.AllocCodecContext(c)}
+	e := &aacEncoder{rate: rate, channels: channels, tb: astiav.NewRational(1, rate), cc: astiav.AllocCodecContext(c)}
 	if e.cc == nil {
 		return nil, errors.New("cannot allocate an AAC encoder")
 	}
 	e.res.add(e.cc.Free)
-	e.cc.SetSampleRate(aacRate)
+	e.cc.SetSampleRate(rate)
 	e.cc.SetSampleFormat(astiav.SampleFormatFltp)
-	e.cc.SetChannelLayout(astiav.ChannelLayoutStereo)
+	e.cc.SetChannelLayout(layout)
 	e.cc.SetBitRate(int64(bitrate))
-	e.cc.SetTimeBase(aacTimeBase)
+	e.cc.SetTimeBase(e.tb)
 	// Global header: the AudioSpecificConfig comes in extradata, for the
 	// FLV sequence header.
 	e.cc.SetFlags(e.cc.Flags().Add(astiav.CodecContextFlagGlobalHeader))
@@ -76,7 +91,7 @@ func newAACEncoder(bitrate int) (*aacEncoder, error) {
 }
 
 func (e *aacEncoder) track() media.AudioTrack {
-	return media.AudioTrack{Codec: media.CodecAAC, SampleRate: aacRate, Channels: aacChannels, Config: e.config}
+	return media.AudioTrack{Codec: media.CodecAAC, SampleRate: e.rate, Channels: e.channels, Config: e.config}
 }
 
 // encode sends one frame (pts in 1/48000) and hands out what comes out.
@@ -91,7 +106,7 @@ func (e *aacEncoder) encode(f *astiav.Frame, fn func(media.AudioUnit)) error {
 			}
 			return wrap("AAC encode", err)
 		}
-		u := media.AudioUnit{PTS: toDuration(e.pkt.Pts(), aacTimeBase), Data: e.pkt.Data()}
+		u := media.AudioUnit{PTS: toDuration(e.pkt.Pts(), e.tb), Data: e.pkt.Data()}
 		e.pkt.Unref()
 		fn(u)
 	}
