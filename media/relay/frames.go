@@ -205,7 +205,19 @@ func (p *pipeline) onAudio(u media.AudioUnit) error {
 }
 
 func (p *pipeline) sendAudio(rd *rendition, u media.AudioUnit) {
-	body := rtmp.AudioTagBody(u.Data)
+	data := u.Data
+	if p.r.muted.Load() {
+		if rd.muteUnit == nil {
+			return
+		}
+		data = rd.muteUnit
+	}
+	if rd.meter != nil && len(rd.dests) > 0 {
+		if peak, err := rd.meter.Peak(data); err == nil {
+			p.r.notePeak(peak)
+		}
+	}
+	body := rtmp.AudioTagBody(data)
 	p.r.counters.audioOutBytes.Add(uint64(len(body)))
 	for _, d := range rd.dests {
 		d.pub.WriteAudio(u.PTS, body)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,6 +68,11 @@ type Relay struct {
 	source    atomic.Pointer[sourceState] // written by runSource only
 	output    atomic.Pointer[outputState] // written by the pipeline only
 	liveSince atomic.Int64                // Unix ns; written by the sampler only
+
+	// muted makes the audio sent silence (SetMuted); peak is the largest
+	// level sent since AudioPeak last read it (float64 bits).
+	muted atomic.Bool
+	peak  atomic.Uint64
 
 	// newOutput and newDests are the latest SetOutput and SetDestinations
 	// not yet taken by the pipeline; outputSet wakes the pipeline for them.
@@ -525,6 +531,40 @@ func (r *Relay) runSampler() {
 			return
 		case now := <-t.C:
 			sample(now)
+		}
+	}
+}
+
+// SetMuted makes the audio sent to destinations silence (on) or what it
+// was again (off). The destinations keep their audio track, with the same
+// configuration and timing: a platform sees a quiet stream, not a broken
+// one. It takes effect at the next audio unit.
+func (r *Relay) SetMuted(on bool) {
+	if r.muted.Swap(on) != on {
+		if on {
+			r.log.Info("audio muted: destinations get silence")
+		} else {
+			r.log.Info("audio unmuted")
+		}
+	}
+}
+
+// Muted reports whether SetMuted(true) is in effect.
+func (r *Relay) Muted() bool { return r.muted.Load() }
+
+// AudioPeak returns the peak level of the audio sent to destinations since
+// the previous call: 0 (silence, or nothing sent) to 1 (full scale). It is
+// meant for one reader, a level meter that polls it a few times a second.
+func (r *Relay) AudioPeak() float64 {
+	return math.Float64frombits(r.peak.Swap(0))
+}
+
+// notePeak raises the peak kept for AudioPeak to level; pipeline only.
+func (r *Relay) notePeak(level float64) {
+	for {
+		old := r.peak.Load()
+		if math.Float64frombits(old) >= level || r.peak.CompareAndSwap(old, math.Float64bits(level)) {
+			return
 		}
 	}
 }

@@ -39,6 +39,13 @@ type rendition struct {
 	silence      *codec.AudioGenerator
 	silenceStart time.Duration
 	silenceOn    bool
+
+	// muteUnit is one silent unit of audioTrack, sent in place of each
+	// unit while the relay is muted (nil: the track cannot be muted in
+	// place, and its units are dropped while muted). meter reads the level
+	// of what is sent.
+	muteUnit []byte
+	meter    *codec.AudioMeter
 }
 
 func (rd *rendition) closeCodecs() {
@@ -54,6 +61,11 @@ func (rd *rendition) closeCodecs() {
 		rd.silence.Close()
 		rd.silence, rd.silenceOn = nil, false
 	}
+	if rd.meter != nil {
+		rd.meter.Close()
+		rd.meter = nil
+	}
+	rd.muteUnit = nil
 }
 
 // configure sets a rendition up for the current tracks and its settings:
@@ -89,11 +101,34 @@ func (p *pipeline) configure(rd *rendition) error {
 // with a warning: platforms want an audio track, and the video must go on.
 func (p *pipeline) setupAudio(rd *rendition) error {
 	err := p.chooseAudio(rd)
-	if err == nil || errors.Is(err, errNoSilence) {
+	if err != nil && !errors.Is(err, errNoSilence) {
+		p.warn(fmt.Sprintf("%v: sending silence instead", err))
+		err = p.silentAudio(rd)
+	}
+	if err != nil {
 		return err // silence itself failed: nothing to fall back on
 	}
-	p.warn(fmt.Sprintf("%v: sending silence instead", err))
-	return p.silentAudio(rd)
+	p.meterAudio(rd)
+	return nil
+}
+
+// meterAudio readies the rendition's mute unit and level meter for the
+// audio it sends. Neither is needed to stream: a failure is a warning.
+func (p *pipeline) meterAudio(rd *rendition) {
+	if rd.audioTrack == nil {
+		return
+	}
+	unit, err := codec.SilentAACFrame(*rd.audioTrack)
+	if err != nil {
+		p.warn(fmt.Sprintf("mute will drop the audio instead of sending silence: %v", err))
+	}
+	rd.muteUnit = unit
+	m, err := codec.NewAudioMeter(*rd.audioTrack)
+	if err != nil {
+		p.r.log.Warn("no audio level meter", "error", err)
+		return
+	}
+	rd.meter = m
 }
 
 // errNoSilence marks the failure of the silent track, the last resort.

@@ -90,6 +90,8 @@ type AudioStats struct {
 	Mode        AudioMode `json:"mode"`
 	Codec       string    `json:"codec,omitempty"`
 	BitrateKbps float64   `json:"bitrate_kbps"`
+	// Muted: destinations get silence in place of the audio (SetMuted).
+	Muted bool `json:"muted,omitempty"`
 }
 
 // DropStats counts frames dropped, by reason.
@@ -183,7 +185,7 @@ func (r *Relay) Stats() Stats {
 		Warnings: slices.Clone(out.warnings),
 		Input:    InputStats{URL: media.RedactURL(r.cfg.Input), Reconnects: src.reconnects},
 		Video:    VideoStats{Mode: out.videoMode, Width: out.outW, Height: out.outH},
-		Audio:    AudioStats{Mode: out.audioMode, Codec: out.audioOut},
+		Audio:    AudioStats{Mode: out.audioMode, Codec: out.audioOut, Muted: r.muted.Load()},
 	}
 	// The pipeline's tracks count while they are the current session's.
 	hasTracks := out.session != 0 && out.session == src.session && src.retryErr == nil
