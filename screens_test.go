@@ -86,6 +86,9 @@ func TestScreenshotsOfTheStudio(t *testing.T) {
 			default:
 				stop()
 			}
+			if t.Failed() {
+				t.Logf("the studio said:\n%s", out.String())
+			}
 		})
 		return stop
 	}

@@ -202,6 +202,27 @@ type Stream struct {
 	relay *relay.Relay
 	mode  Mode
 	err   error // why the last run could not start
+	muted bool  // kept across runs: a restart does not unmute
+}
+
+// SetMuted makes the stream's outgoing audio silence (on) or what it was
+// (off), now and in every relay it runs next, until it is set again. The
+// destinations keep their audio track.
+func (st *Stream) SetMuted(on bool) {
+	st.mu.Lock()
+	st.muted = on
+	r := st.relay
+	st.mu.Unlock()
+	if r != nil {
+		r.SetMuted(on)
+	}
+}
+
+// Muted reports whether the stream's outgoing audio is muted.
+func (st *Stream) Muted() bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.muted
 }
 
 // Relay returns the running relay, or nil when the stream is off (or could
@@ -271,6 +292,7 @@ func (st *Stream) run(saved settings.Stream, mode Mode) error {
 	cfg.Logger = s.log
 	r, err := relay.New(cfg)
 	if err == nil {
+		r.SetMuted(st.Muted())
 		err = r.Start()
 	}
 	if err != nil {

@@ -289,3 +289,29 @@ func TestConcurrentRuns(t *testing.T) {
 		t.Error("a relay is left after Close")
 	}
 }
+
+// TestMuteSurvivesRestart: a muted stream stays muted in the relay a
+// restart runs next, until it is unmuted.
+func TestMuteSurvivesRestart(t *testing.T) {
+	s, _ := newStudio(t, nil)
+	saved := settings.NewStream("Porch", settings.TestPatternSource)
+	st := s.NewStream()
+	if err := st.Run(saved, Preview); err != nil {
+		t.Fatal(err)
+	}
+	st.SetMuted(true)
+	if !st.Relay().Muted() || !st.Muted() {
+		t.Fatal("SetMuted(true) did not mute the running relay")
+	}
+	first := st.Relay()
+	if err := st.Restart(saved, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if st.Relay() == first || !st.Relay().Muted() {
+		t.Error("the relay of the restart is not muted")
+	}
+	st.SetMuted(false)
+	if st.Relay().Muted() {
+		t.Error("SetMuted(false) left the relay muted")
+	}
+}

@@ -106,6 +106,9 @@ func badge(v *streamView) (string, color.Color) {
 		}
 		return "idle", colGrey
 	}
+	if in := v.stats.Input; in.State == relay.StateRetrying || in.State == relay.StateConnecting && in.Reconnects > 0 {
+		return "no signal", colRed
+	}
 	switch v.stats.State {
 	case relay.StateLive:
 		if v.streaming() {
@@ -113,9 +116,6 @@ func badge(v *streamView) (string, color.Color) {
 		}
 		return "preview", colGreen
 	case relay.StateRetrying:
-		if v.stats.Input.State == relay.StateRetrying {
-			return "no signal", colRed
-		}
 		return "retrying", colAmber
 	case relay.StateFailed, relay.StateRefused:
 		return "error", colRed

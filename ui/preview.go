@@ -26,10 +26,12 @@ type previewPanel struct {
 	rate        *widget.Select // pictures a second in the preview
 
 	start, startAll, stopAll *widget.Button
-	status                   *widget.Label // LIVE and the uptime of the broadcast
-	cpu                      *widget.Label // the app's CPU
-	startReason              *widget.Label // why Start is disabled
-	seq                      uint64        // of the frame on screen
+	status                   *widget.Label  // LIVE and the uptime of the broadcast
+	cpu                      *widget.Label  // the app's CPU
+	meter                    *levelMeter    // the outgoing audio
+	mute                     *widget.Button // outgoing audio becomes silence
+	startReason              *widget.Label  // why Start is disabled
+	seq                      uint64         // of the frame on screen
 	root                     fyne.CanvasObject
 }
 
@@ -76,8 +78,11 @@ func (s *Studio) newPreviewPanel() *previewPanel {
 	toolbar := container.NewVBox(
 		container.NewBorder(nil, nil, container.NewHBox(p.start, p.status), container.NewHBox(p.startAll, p.stopAll)),
 		p.startReason)
+	p.meter = newLevelMeter()
+	p.mute = widget.NewButtonWithIcon("Mute", theme.VolumeUpIcon(), s.toggleMute)
+	audio := container.NewHBox(p.mute, container.NewCenter(container.NewGridWrap(fyne.NewSize(110, 10), p.meter)))
 	rate := container.NewGridWrap(fyne.NewSize(170, p.rate.MinSize().Height), p.rate)
-	bar := container.NewBorder(nil, nil, p.cpu, container.NewHBox(widget.NewLabel("Preview"), rate))
+	bar := container.NewBorder(nil, nil, container.NewHBox(audio, container.NewCenter(p.cpu)), container.NewHBox(widget.NewLabel("Preview"), rate))
 	picture := container.NewStack(canvas.NewRectangle(color.Black), p.image, middle(p.msg), p.noSignalBox, overlay)
 	p.root = container.NewBorder(toolbar, bar, nil, nil, picture)
 	return p
@@ -137,11 +142,33 @@ func (p *previewPanel) refreshStatus(v *streamView, f statsFields) {
 			status += "  " + f.Uptime
 		}
 	}
+	if v != nil && v.stream.Muted() {
+		status += "  MUTED"
+	}
 	if status != p.status.Text {
 		p.status.SetText(status)
 	}
+	p.refreshMute(v)
 	if cpu := "App CPU " + f.CPU; cpu != p.cpu.Text {
 		p.cpu.SetText(cpu)
+	}
+}
+
+// refreshMute shows whether v's outgoing audio is muted.
+func (p *previewPanel) refreshMute(v *streamView) {
+	setEnabled(p.mute, v != nil)
+	text, icon, imp := "Mute", theme.VolumeUpIcon(), widget.MediumImportance
+	if v != nil && v.stream.Muted() {
+		text, icon, imp = "Unmute", theme.VolumeMuteIcon(), widget.WarningImportance
+	}
+	if p.mute.Text != text {
+		p.mute.SetText(text)
+		p.mute.SetIcon(icon)
+		p.mute.Importance = imp
+		p.mute.Refresh()
+	}
+	if v == nil || !v.streaming() {
+		p.meter.reset() // the meter shows what is sent
 	}
 }
 

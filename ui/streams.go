@@ -238,6 +238,17 @@ func (s *Studio) toggleSelected() {
 	}
 }
 
+// toggleMute mutes or unmutes the selected stream's outgoing audio: the
+// destinations keep their audio track and get silence.
+func (s *Studio) toggleMute() {
+	v := s.selectedView()
+	if v == nil {
+		return
+	}
+	v.stream.SetMuted(!v.stream.Muted())
+	s.refreshStatsPanel()
+}
+
 func (s *Studio) startAll() {
 	for i := range s.views {
 		if !s.views[i].streaming() && s.startProblem(i) == "" {
@@ -270,6 +281,7 @@ func (s *Studio) pump() {
 	defer st.Stop()
 	var (
 		framePending, statsPending, logPending atomic.Bool
+		levelPending                           atomic.Bool
 		bufs                                   [3]*image.RGBA
 		next                                   int
 		shown                                  *relay.Relay // the selected relay
@@ -325,6 +337,13 @@ func (s *Studio) pump() {
 				}
 			}
 			showLatest()
+			if shown != nil && levelPending.CompareAndSwap(false, true) {
+				r, peak := shown, shown.AudioPeak()
+				s.do(func() {
+					levelPending.Store(false)
+					s.showLevel(r, peak)
+				})
+			}
 		case now := <-st.C:
 			if statsPending.Load() {
 				continue
@@ -357,6 +376,14 @@ func (s *Studio) showFrame(r *relay.Relay, img *image.RGBA, seq uint64) {
 	s.preview.image.Image = img
 	s.preview.image.Refresh()
 	s.preview.msg.Hide()
+}
+
+// showLevel moves the audio meter if r is still the selected stream's and
+// it sends.
+func (s *Studio) showLevel(r *relay.Relay, peak float64) {
+	if v := s.selectedView(); v != nil && v.relay() == r && v.streaming() {
+		s.preview.meter.push(peak)
+	}
 }
 
 // applyStats takes one second of stats: histories, health, labels.

@@ -270,6 +270,20 @@ func TestStreamGoesLiveAndStops(t *testing.T) {
 	})
 	h.waitFor("health green", 10*time.Second, func() bool { return h.s.views[0].health == HealthGreen })
 	h.waitFor("an uptime", 10*time.Second, func() bool { return h.s.stats.fields.Uptime != "—" })
+	// The meter shows the test pattern's tone; Mute makes it silence.
+	h.waitFor("the audio meter to move", 10*time.Second, func() bool { return h.s.preview.meter.level > -40 })
+	h.ui(func() { test.Tap(h.s.preview.mute) })
+	h.waitFor("the meter to fall silent", 10*time.Second, func() bool { return h.s.preview.meter.level <= meterFloor })
+	h.ui(func() {
+		if r := h.s.views[0].relay(); !r.Muted() || !r.Stats().Audio.Muted {
+			t.Error("Mute did not mute the relay")
+		}
+		if !strings.Contains(h.s.preview.status.Text, "MUTED") || h.s.preview.mute.Text != "Unmute" {
+			t.Errorf("muted: status %q, button %q", h.s.preview.status.Text, h.s.preview.mute.Text)
+		}
+		test.Tap(h.s.preview.mute)
+	})
+	h.waitFor("the meter back", 10*time.Second, func() bool { return h.s.preview.meter.level > -40 })
 	h.ui(func() {
 		if !strings.HasPrefix(h.s.dests.rows[0].state.Text, "live · ") {
 			t.Errorf("destination state %q", h.s.dests.rows[0].state.Text)

@@ -31,11 +31,13 @@ import (
 const Width, Height = 1280, 800
 
 // StartXvfb starts Xvfb on a free display number, waits until it listens,
-// and stops it when the test ends. It returns the display (":90").
+// and stops it when the test ends. It does not reset when its last client
+// leaves (-noreset): a test that runs one program after another must find
+// the display open, not regenerating. It returns the display (":90").
 func StartXvfb(tb testing.TB) string {
 	tb.Helper()
 	display := freeDisplay(tb)
-	xvfb := exec.Command("Xvfb", display, "-screen", "0", fmt.Sprintf("%dx%dx24", Width, Height), "-nolisten", "tcp")
+	xvfb := exec.Command("Xvfb", display, "-screen", "0", fmt.Sprintf("%dx%dx24", Width, Height), "-nolisten", "tcp", "-noreset")
 	if err := xvfb.Start(); err != nil {
 		tb.Fatal(err)
 	}
