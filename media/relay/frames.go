@@ -212,11 +212,7 @@ func (p *pipeline) sendAudio(rd *rendition, u media.AudioUnit) {
 		}
 		data = rd.muteUnit
 	}
-	if rd.meter != nil && len(rd.dests) > 0 {
-		if peak, err := rd.meter.Peak(data); err == nil {
-			p.r.notePeak(peak)
-		}
-	}
+	p.meterAudio(rd, data)
 	body := rtmp.AudioTagBody(data)
 	p.r.counters.audioOutBytes.Add(uint64(len(body)))
 	for _, d := range rd.dests {

@@ -34,17 +34,24 @@ func TestMuteSendsSilence(t *testing.T) {
 			return s.State == StateLive && float64(s.Video.Frames-from) >= d.Seconds()*30
 		})
 	}
-	sent(2 * time.Second)
-	if p := r.AudioPeak(); p < 0.05 {
+	// peakOver polls the meter as the window does, for d.
+	peakOver := func(d time.Duration) float64 {
+		peak := 0.0
+		for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+			peak = max(peak, r.AudioPeak())
+		}
+		return peak
+	}
+	sent(time.Second)
+	if p := peakOver(1500 * time.Millisecond); p < 0.05 {
 		t.Errorf("the meter reads %.3f while the camera's tone is sent", p)
 	}
 	r.SetMuted(true)
-	time.Sleep(300 * time.Millisecond)
-	r.AudioPeak() // what was sent before the mute
-	sent(3 * time.Second)
-	if p := r.AudioPeak(); p > 1e-3 {
+	peakOver(500 * time.Millisecond) // what was sent before the mute
+	if p := peakOver(2 * time.Second); p > 1e-3 {
 		t.Errorf("the meter reads %.4f while muted", p)
 	}
+	sent(time.Second)
 	if s := r.Stats(); !s.Audio.Muted || s.Audio.BitrateKbps == 0 {
 		t.Errorf("stats while muted: %+v: want muted, and audio still sent", s.Audio)
 	}

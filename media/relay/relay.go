@@ -71,8 +71,9 @@ type Relay struct {
 
 	// muted makes the audio sent silence (SetMuted); peak is the largest
 	// level sent since AudioPeak last read it (float64 bits).
-	muted atomic.Bool
-	peak  atomic.Uint64
+	muted    atomic.Bool
+	peak     atomic.Uint64
+	peakRead atomic.Int64 // Unix ns of the last AudioPeak: metering is on for meterFor after it
 
 	// newOutput and newDests are the latest SetOutput and SetDestinations
 	// not yet taken by the pipeline; outputSet wakes the pipeline for them.
@@ -554,9 +555,21 @@ func (r *Relay) Muted() bool { return r.muted.Load() }
 
 // AudioPeak returns the peak level of the audio sent to destinations since
 // the previous call: 0 (silence, or nothing sent) to 1 (full scale). It is
-// meant for one reader, a level meter that polls it a few times a second.
+// meant for one reader, a level meter that polls it a few times a second;
+// the relay decodes the audio it sends only while it is polled, so the
+// first call reads 0.
 func (r *Relay) AudioPeak() float64 {
+	r.peakRead.Store(time.Now().UnixNano())
 	return math.Float64frombits(r.peak.Swap(0))
+}
+
+// meterFor is how long metering stays on after AudioPeak was read.
+const meterFor = 2 * time.Second
+
+// metered reports whether AudioPeak is being polled.
+func (r *Relay) metered() bool {
+	last := r.peakRead.Load()
+	return last != 0 && time.Since(time.Unix(0, last)) < meterFor
 }
 
 // notePeak raises the peak kept for AudioPeak to level; pipeline only.

@@ -43,9 +43,11 @@ type rendition struct {
 	// muteUnit is one silent unit of audioTrack, sent in place of each
 	// unit while the relay is muted (nil: the track cannot be muted in
 	// place, and its units are dropped while muted). meter reads the level
-	// of what is sent.
-	muteUnit []byte
-	meter    *codec.AudioMeter
+	// of what is sent, made when AudioPeak is first read (meterFailed: it
+	// could not be).
+	muteUnit    []byte
+	meter       *codec.AudioMeter
+	meterFailed bool
 }
 
 func (rd *rendition) closeCodecs() {
@@ -65,7 +67,7 @@ func (rd *rendition) closeCodecs() {
 		rd.meter.Close()
 		rd.meter = nil
 	}
-	rd.muteUnit = nil
+	rd.muteUnit, rd.meterFailed = nil, false
 }
 
 // configure sets a rendition up for the current tracks and its settings:
@@ -108,13 +110,13 @@ func (p *pipeline) setupAudio(rd *rendition) error {
 	if err != nil {
 		return err // silence itself failed: nothing to fall back on
 	}
-	p.meterAudio(rd)
+	p.muteAudio(rd)
 	return nil
 }
 
-// meterAudio readies the rendition's mute unit and level meter for the
-// audio it sends. Neither is needed to stream: a failure is a warning.
-func (p *pipeline) meterAudio(rd *rendition) {
+// muteAudio readies the rendition's mute unit for the audio it sends. It
+// is not needed to stream: a failure is a warning.
+func (p *pipeline) muteAudio(rd *rendition) {
 	if rd.audioTrack == nil {
 		return
 	}
@@ -123,12 +125,29 @@ func (p *pipeline) meterAudio(rd *rendition) {
 		p.warn(fmt.Sprintf("mute will drop the audio instead of sending silence: %v", err))
 	}
 	rd.muteUnit = unit
-	m, err := codec.NewAudioMeter(*rd.audioTrack)
-	if err != nil {
-		p.r.log.Warn("no audio level meter", "error", err)
+}
+
+// meterAudio measures data, a unit the rendition sends, for AudioPeak;
+// only while someone reads it (a level meter on screen): a headless relay
+// does not decode its audio.
+func (p *pipeline) meterAudio(rd *rendition, data []byte) {
+	if rd.audioTrack == nil || len(rd.dests) == 0 || !p.r.metered() {
 		return
 	}
-	rd.meter = m
+	if rd.meter == nil && !rd.meterFailed {
+		m, err := codec.NewAudioMeter(*rd.audioTrack)
+		if err != nil {
+			rd.meterFailed = true
+			p.r.log.Warn("no audio level meter", "error", err)
+			return
+		}
+		rd.meter = m
+	}
+	if rd.meter != nil {
+		if peak, err := rd.meter.Peak(data); err == nil {
+			p.r.notePeak(peak)
+		}
+	}
 }
 
 // errNoSilence marks the failure of the silent track, the last resort.
