@@ -42,7 +42,7 @@ type destRow struct {
 func (s *Studio) newDestPanel() *destPanel {
 	p := &destPanel{box: container.NewVBox()}
 	p.add = widget.NewButtonWithIcon("Add destination", theme.ContentAddIcon(), func() { s.showDestForm(-1) })
-	p.root = container.NewVScroll(container.NewVBox(p.box, p.add))
+	p.root = newVScroll(container.NewVBox(p.box, p.add))
 	return p
 }
 

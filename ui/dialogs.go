@@ -77,6 +77,7 @@ type cameraForm struct {
 	transport             *widget.Select
 	test, save, cancel    *widget.Button
 	result, errLabel      *widget.Label
+	details               *widget.Form // what Test found, one labelled field each
 	probeCancel           context.CancelFunc
 }
 
@@ -122,8 +123,12 @@ func (s *Studio) showCameraForm(i int) {
 		widget.NewFormItem("Password", f.pass),
 		widget.NewFormItem("Transport", f.transport),
 	)
-	content := container.NewBorder(form, container.NewHBox(f.test, f.cancel, f.save), nil, nil,
-		container.NewVBox(f.errLabel, f.result))
+	f.details = widget.NewForm()
+	f.details.Hide()
+	// What Test finds scrolls above the buttons; it never hides under them.
+	buttons := container.NewBorder(nil, nil, f.test, container.NewHBox(f.cancel, f.save))
+	content := container.NewBorder(form, buttons, nil, nil,
+		newVScroll(container.NewVBox(f.errLabel, f.result, f.details)))
 	f.dlg = s.showCustom(title, content, fyne.NewSize(560, 420))
 	s.cameraForm = f
 	// Enter in a field saves, as the Save button does. A new camera
@@ -240,6 +245,7 @@ func (s *Studio) probeCamera(f *cameraForm) {
 	ctx, cancel := context.WithTimeout(s.ctx, probeTimeout)
 	f.probeCancel = cancel
 	f.result.SetText("Testing " + media.RedactURL(src) + "…")
+	f.details.Hide()
 	f.test.Disable()
 	transport := f.transport.Selected
 	s.wg.Add(1)
@@ -253,9 +259,43 @@ func (s *Studio) probeCamera(f *cameraForm) {
 				f.result.SetText("Test failed: " + err.Error())
 				return
 			}
-			f.result.SetText("Found: " + strings.TrimSpace(info.String()))
+			v := info.Video
+			f.result.SetText(fmt.Sprintf("Found: %s %dx%d at %s", codecName(v.Codec), v.Width, v.Height, formatFPS(v.FPS)))
+			f.details.Items = nil
+			for _, it := range probeFields(info) {
+				l := widget.NewLabel(it[1])
+				l.Wrapping = fyne.TextWrapWord
+				f.details.Append(it[0], l)
+			}
+			f.details.Show()
+			f.details.Refresh()
 		})
 	}()
+}
+
+// probeFields words what a probe found as labelled fields.
+func probeFields(info relay.Info) [][2]string {
+	v := info.Video
+	out := [][2]string{{"Video", fmt.Sprintf("%s %s · %s · %s", codecName(v.Codec), formatSize(v.Width, v.Height), formatFPS(v.FPS), formatKbps(v.BitrateKbps))}}
+	switch {
+	case v.KeyframeIntervalSeconds > 4:
+		out = append(out, [2]string{"Keyframes", fmt.Sprintf("every %.1f s: platforms want 4 s or less; set the video to transcode to fix it", v.KeyframeIntervalSeconds)})
+	case v.KeyframeIntervalSeconds > 0:
+		out = append(out, [2]string{"Keyframes", fmt.Sprintf("every %.1f s", v.KeyframeIntervalSeconds)})
+	default:
+		out = append(out, [2]string{"Keyframes", fmt.Sprintf("fewer than two in %.0f s", v.KeyframeIntervalAtLeast)})
+	}
+	audio := "none (a silent track is sent: platforms want one)"
+	if a := info.Audio; a != nil {
+		ch := "stereo"
+		if a.Channels == 1 {
+			ch = "mono"
+		} else if a.Channels > 2 {
+			ch = fmt.Sprintf("%d channels", a.Channels)
+		}
+		audio = fmt.Sprintf("%s %d Hz %s", codecName(a.Codec), a.SampleRate, ch)
+	}
+	return append(out, [2]string{"Audio", audio})
 }
 
 func (s *Studio) uniqueName(base string) string {

@@ -216,7 +216,7 @@ func (r *chartRenderer) MinSize() fyne.Size {
 // build makes the legend and lines for the chart's series, when they
 // changed.
 func (r *chartRenderer) build() {
-	if len(r.lines) == len(r.c.series) {
+	if r.objects != nil && len(r.lines) == len(r.c.series) {
 		same := true
 		for i, s := range r.c.series {
 			same = same && r.swatches[i].FillColor == s.colour

@@ -14,7 +14,7 @@ import (
 // by level, with a button that copies what it shows.
 type logPanel struct {
 	label    *widget.Label
-	scroll   *container.Scroll
+	scroll   *wheelScroll
 	stream   *widget.Select // "All cameras" or one camera's name
 	problems *widget.Check  // warnings and errors only
 	copy     *widget.Button
@@ -31,7 +31,7 @@ func (s *Studio) newLogPanel() *logPanel {
 	p.label = widget.NewLabel("")
 	p.label.Selectable = true
 	p.label.Wrapping = fyne.TextWrapWord // sentences wrap: no sideways scrolling
-	p.scroll = container.NewVScroll(p.label)
+	p.scroll = newVScroll(p.label)
 	refilter := func() {
 		if s.logp != nil {
 			p.seen = 0

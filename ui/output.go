@@ -64,7 +64,7 @@ func (s *Studio) newOutputPanel() *outputPanel {
 		widget.NewFormItem("Audio", p.audioMode),
 		widget.NewFormItem("Audio bitrate", p.audioBitrate),
 	)
-	p.root = container.NewVScroll(container.NewVBox(form, p.msg))
+	p.root = newVScroll(container.NewVBox(form, p.msg))
 	return p
 }
 

@@ -2,11 +2,15 @@ package ui
 
 import (
 	"context"
+	"image/color"
 	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 
 	"github.com/relaystudio/relaystudio/media/relay"
 )
@@ -145,5 +149,18 @@ func TestFormatUptime(t *testing.T) {
 		if got := formatUptime(c.in); got != c.want {
 			t.Errorf("formatUptime(%v) = %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+// TestWheelSpeed: a wheel notch moves a scroll area of the window by
+// wheelFactor times Fyne's step.
+func TestWheelSpeed(t *testing.T) {
+	content := canvas.NewRectangle(color.Black)
+	content.SetMinSize(fyne.NewSize(100, 2000))
+	s := newVScroll(content)
+	s.Resize(fyne.NewSize(100, 200))
+	s.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, -25)})
+	if s.Offset.Y != 25*wheelFactor {
+		t.Errorf("one notch moved %v px, want %v", s.Offset.Y, 25*wheelFactor)
 	}
 }

@@ -58,7 +58,7 @@ func newStatsPanel() *statsPanel {
 		rows.Add(value)
 	}
 	health := container.NewBorder(nil, nil, container.NewCenter(container.NewGridWrap(fyne.NewSize(16, 16), p.dot)), nil, p.health)
-	p.root = container.NewVScroll(container.NewVBox(health, rows))
+	p.root = newVScroll(container.NewVBox(health, rows))
 	return p
 }
 

@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"image"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -13,9 +15,8 @@ import (
 // Preview sizes. A relay has one preview size, so the selected stream
 // previews at mainPreview (at the rate the settings ask for) and every
 // other running stream at thumbPreview, once a second, which feeds its
-// thumbnail. Streams that are not running keep the last frame they showed:
-// running a camera only for a thumbnail would open connections the person
-// did not ask for.
+// thumbnail. A camera that is not running gets a snapshot (one decoded
+// picture, then the connection closes) at start-up and every thumbEvery.
 var thumbPreview = relay.PreviewConfig{Width: 160, Height: 90, FPS: 1}
 
 // mainPreview is the selected stream's preview configuration.
@@ -41,6 +42,7 @@ type streamView struct {
 	reason    string
 	hist      map[string]history
 	thumb     image.Image
+	thumbAt   time.Time // when thumb was last taken, or a snapshot tried
 }
 
 func (s *Studio) newStreamView() *streamView {
@@ -125,6 +127,7 @@ func (s *Studio) afterRun(i int) {
 	}
 	// A new relay: its graph starts empty.
 	v.prevStats, v.stats, v.hist = relay.Stats{}, r.Stats(), map[string]history{}
+	v.thumbAt = time.Now() // a running stream feeds its own thumbnail
 }
 
 // selectStream shows stream i in the preview and the controls, starting a
@@ -411,7 +414,53 @@ func (s *Studio) applyStats(now time.Time, act []activeRelay, snaps []relay.Stat
 	}
 	s.refreshAllStreams()
 	s.preview.refreshSignal(s.selectedView())
+	s.snapshotIdle(now)
 }
+
+// thumbEvery is how often a camera that is not running is snapshotted
+// for its thumbnail.
+const thumbEvery = 5 * time.Minute
+
+// snapshotIdle starts a snapshot of the first camera that is not running
+// and whose thumbnail is older than thumbEvery, one at a time, so that
+// every camera in the list shows what it sees.
+func (s *Studio) snapshotIdle(now time.Time) {
+	if s.snapping || s.closing {
+		return
+	}
+	for i, v := range s.views {
+		if v.relay() != nil || now.Sub(v.thumbAt) < thumbEvery {
+			continue
+		}
+		cfg, err := studio.EngineConfig(s.cfg.Streams[i], nil)
+		v.thumbAt = now
+		if err != nil {
+			continue
+		}
+		s.snapping = true
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			ctx, cancel := context.WithTimeout(s.ctx, snapshotTimeout)
+			defer cancel()
+			img, err := relay.Snapshot(ctx, cfg, thumbPreview.Width, thumbPreview.Height)
+			s.do(func() {
+				s.snapping = false
+				if err != nil || s.closing {
+					return
+				}
+				if j := slices.Index(s.views, v); j >= 0 && v.relay() == nil {
+					v.thumb = img
+					s.cams.list.RefreshItem(j)
+				}
+			})
+		}()
+		return
+	}
+}
+
+// snapshotTimeout bounds one thumbnail snapshot.
+const snapshotTimeout = 10 * time.Second
 
 func cloneRGBA(img image.Image) *image.RGBA {
 	src, ok := img.(*image.RGBA)

@@ -109,6 +109,7 @@ type Studio struct {
 	aboutDlg       *about        // the open About dialog, if any
 	lastSaveErr    error
 	closing        bool
+	snapping       bool        // a thumbnail snapshot runs (snapshotIdle)
 	onQuit         func()      // Run's exitIfStuck
 	streamsStopped atomic.Bool // quit has stopped every stream
 	cpu            cpuMeter

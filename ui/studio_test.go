@@ -162,6 +162,10 @@ func TestCameraTestButtonProbes(t *testing.T) {
 		if !strings.Contains(f.result.Text, "1280x720") {
 			t.Errorf("probe result %q", f.result.Text)
 		}
+		// The details are labelled fields, not columns of spaces.
+		if f.details.Hidden || len(f.details.Items) != 3 || f.details.Items[0].Text != "Video" {
+			t.Errorf("probe details: hidden %v, %d items", f.details.Hidden, len(f.details.Items))
+		}
 	})
 	// A camera that is not there fails with a reason, without blocking.
 	h.ui(func() {
@@ -169,6 +173,11 @@ func TestCameraTestButtonProbes(t *testing.T) {
 		test.Tap(f.test)
 	})
 	h.waitFor("the probe failure", 15*time.Second, func() bool { return strings.HasPrefix(f.result.Text, "Test failed") })
+	h.ui(func() {
+		if !f.details.Hidden {
+			t.Error("the details of the last camera found stay shown after a failed test")
+		}
+	})
 }
 
 func TestStartDisabledWithoutDestination(t *testing.T) {
