@@ -286,3 +286,55 @@ func TestEditDestination(t *testing.T) {
 		t.Fatalf("saved %+v, want the new name and URL with the old key, still disabled", got)
 	}
 }
+
+// TestSwitchingADestinationOffWhileLive: the "on" switch of one of two
+// live destinations takes it off the running stream; the camera session
+// and the other destination carry on, and its card says it is off.
+func TestSwitchingADestinationOffWhileLive(t *testing.T) {
+	const keyA, keyB = "key-a-0123456789", "key-b-0123456789"
+	ng, cfg := localIngestConfig(t, keyA)
+	cfg.Streams[0].Destinations = append(cfg.Streams[0].Destinations,
+		settings.NewDestination("Second", "rtmp://"+ng.Addr()+"/live", keyB))
+	h := newHarness(t, cfg)
+	var before any
+	h.ui(func() {
+		test.Tap(h.s.preview.start)
+		before = h.s.views[0].relay()
+	})
+	both := func() bool {
+		st := h.s.views[0].stats
+		live := 0
+		for _, d := range st.Destinations {
+			if d.State == "live" && d.BytesSent > 100_000 {
+				live++
+			}
+		}
+		return live == 2
+	}
+	h.waitFor("both destinations live and sending", 30*time.Second, both)
+	var sent uint64
+	h.ui(func() {
+		sent = h.s.views[0].stats.Destinations[0].BytesSent
+		h.s.dests.rows[1].enabled.SetChecked(false)
+	})
+	h.waitFor("the second destination gone and the first carrying on", 20*time.Second, func() bool {
+		st := h.s.views[0].stats
+		return len(st.Destinations) == 1 && st.Destinations[0].Name == "Local" && st.Destinations[0].BytesSent > sent+100_000
+	})
+	h.ui(func() {
+		v := h.s.views[0]
+		if v.relay() != before || !v.streaming() {
+			t.Fatal("switching a destination off restarted the stream")
+		}
+		st := v.relay().Stats()
+		if st.Input.Reconnects != 0 || st.Destinations[0].Reconnects != 0 {
+			t.Errorf("camera reconnects %d, first destination reconnects %d: want 0, 0", st.Input.Reconnects, st.Destinations[0].Reconnects)
+		}
+		if got := h.s.dests.rows[1].state.Text; !strings.HasPrefix(got, "off") {
+			t.Errorf("the switched-off card says %q", got)
+		}
+		if got := h.s.dests.rows[0].state.Text; !strings.HasPrefix(got, "live · ") {
+			t.Errorf("the card that stays says %q", got)
+		}
+	})
+}
