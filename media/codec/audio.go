@@ -114,25 +114,18 @@ func (e *aacEncoder) encode(f *astiav.Frame, fn func(media.AudioUnit)) error {
 
 func (e *aacEncoder) close() { e.res.close() }
 
-// AudioTranscoder converts camera audio (AAC, Opus, G.711 µ-law or A-law)
-// to AAC-LC 48 kHz stereo at a bitrate.
-type AudioTranscoder struct {
-	in    media.AudioTrack
-	res   closer
+// audioDecoder decodes one audio track's units into frames. The
+// transcoder and the level meter share it.
+type audioDecoder struct {
 	dec   *astiav.CodecContext
-	inTB  astiav.Rational
+	tb    astiav.Rational
 	pkt   *astiav.Packet
 	frame *astiav.Frame // decoded
-	out   *astiav.Frame // converted
-	conv  *graph        // made at the first decoded frame, when its format is known
-	// convFormat is the decoded sample rate, format and layout conv takes.
-	convFormat [3]string
-	enc        *aacEncoder
-	buf        []byte // packet scratch, reused
+	buf   []byte        // packet scratch, reused
 }
 
-// NewAudioTranscoder opens a decoder for in and an AAC encoder.
-func NewAudioTranscoder(in media.AudioTrack, bitrate int) (*AudioTranscoder, error) {
+// newAudioDecoder opens a decoder for in; res frees it.
+func newAudioDecoder(res *closer, in media.AudioTrack) (*audioDecoder, error) {
 	id, ok := audioDecoders[in.Codec]
 	if !ok {
 		return nil, fmt.Errorf("no audio decoder for %s", in.Codec)
@@ -144,39 +137,89 @@ func NewAudioTranscoder(in media.AudioTrack, bitrate int) (*AudioTranscoder, err
 	if in.SampleRate <= 0 || in.SampleRate > 384000 {
 		return nil, fmt.Errorf("audio sample rate %d is out of range", in.SampleRate)
 	}
-	channels := in.Channels
-	if channels <= 0 {
-		channels = 1
-	}
 	c := astiav.FindDecoder(id)
 	if c == nil {
 		return nil, fmt.Errorf("FFmpeg has no %s decoder", in.Codec)
 	}
-	t := &AudioTranscoder{in: in, inTB: astiav.NewRational(1, in.SampleRate)}
-	t.dec = astiav.AllocCodecContext(c)
-	if t.dec == nil {
+	d := &audioDecoder{tb: astiav.NewRational(1, in.SampleRate), dec: astiav.AllocCodecContext(c)}
+	if d.dec == nil {
 		return nil, errors.New("cannot allocate an audio decoder")
 	}
-	t.res.add(t.dec.Free)
-	t.dec.SetSampleRate(in.SampleRate)
+	res.add(d.dec.Free)
+	d.dec.SetSampleRate(in.SampleRate)
 	layout := astiav.ChannelLayoutMono
-	if channels == 2 {
+	if in.Channels == 2 {
 		layout = astiav.ChannelLayoutStereo
 	}
-	t.dec.SetChannelLayout(layout)
-	t.dec.SetTimeBase(t.inTB)
+	d.dec.SetChannelLayout(layout)
+	d.dec.SetTimeBase(d.tb)
 	if len(in.Config) > 0 {
-		if err := t.dec.SetExtraData(in.Config); err != nil {
-			t.Close()
+		if err := d.dec.SetExtraData(in.Config); err != nil {
 			return nil, wrap("audio decoder configuration", err)
 		}
 	}
-	if err := t.dec.Open(c, nil); err != nil {
-		t.Close()
+	if err := d.dec.Open(c, nil); err != nil {
 		return nil, wrap("open the "+in.Codec.String()+" decoder", err)
 	}
-	t.pkt = t.res.allocPacket()
-	t.frame = t.res.allocFrame()
+	d.pkt = res.allocPacket()
+	d.frame = res.allocFrame()
+	return d, nil
+}
+
+// decode decodes one unit and hands every frame that comes out to fn,
+// which must not keep it.
+func (d *audioDecoder) decode(u media.AudioUnit, fn func(*astiav.Frame) error) error {
+	if len(u.Data) == 0 {
+		return nil
+	}
+	var size int
+	d.buf, size = padded(d.buf, u.Data)
+	if err := fillPacket(d.pkt, d.buf, size); err != nil {
+		return wrap("audio packet", err)
+	}
+	d.pkt.SetPts(fromDuration(u.PTS, d.tb))
+	err := d.dec.SendPacket(d.pkt)
+	d.pkt.Unref()
+	if err != nil && !errors.Is(err, astiav.ErrEagain) {
+		return wrap("audio decode", err)
+	}
+	for {
+		if err := d.dec.ReceiveFrame(d.frame); err != nil {
+			if isAgain(err) {
+				return nil
+			}
+			return wrap("audio decode", err)
+		}
+		err := fn(d.frame)
+		d.frame.Unref()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// AudioTranscoder converts camera audio (AAC, Opus, G.711 µ-law or A-law)
+// to AAC-LC 48 kHz stereo at a bitrate.
+type AudioTranscoder struct {
+	in   media.AudioTrack
+	res  closer
+	dec  *audioDecoder
+	out  *astiav.Frame // converted
+	conv *graph        // made at the first decoded frame, when its format is known
+	// convFormat is the decoded sample rate, format and layout conv takes.
+	convFormat [3]string
+	enc        *aacEncoder
+}
+
+// NewAudioTranscoder opens a decoder for in and an AAC encoder.
+func NewAudioTranscoder(in media.AudioTrack, bitrate int) (*AudioTranscoder, error) {
+	t := &AudioTranscoder{in: in}
+	dec, err := newAudioDecoder(&t.res, in)
+	if err != nil {
+		t.Close()
+		return nil, err
+	}
+	t.dec = dec
 	t.out = t.res.allocFrame()
 	enc, err := newAACEncoder(bitrate)
 	if err != nil {
@@ -194,33 +237,7 @@ func (t *AudioTranscoder) Track() media.AudioTrack { return t.enc.track() }
 // access unit produced. Units are 1024 samples apart without gaps, on the
 // input's clock: holes in the input are filled with silence.
 func (t *AudioTranscoder) Transcode(u media.AudioUnit, fn func(media.AudioUnit)) error {
-	if len(u.Data) == 0 {
-		return nil
-	}
-	var size int
-	t.buf, size = padded(t.buf, u.Data)
-	if err := fillPacket(t.pkt, t.buf, size); err != nil {
-		return wrap("audio packet", err)
-	}
-	t.pkt.SetPts(fromDuration(u.PTS, t.inTB))
-	err := t.dec.SendPacket(t.pkt)
-	t.pkt.Unref()
-	if err != nil && !errors.Is(err, astiav.ErrEagain) {
-		return wrap("audio decode", err)
-	}
-	for {
-		if err := t.dec.ReceiveFrame(t.frame); err != nil {
-			if isAgain(err) {
-				return nil
-			}
-			return wrap("audio decode", err)
-		}
-		err := t.convert(t.frame, fn)
-		t.frame.Unref()
-		if err != nil {
-			return err
-		}
-	}
+	return t.dec.decode(u, func(f *astiav.Frame) error { return t.convert(f, fn) })
 }
 
 func (t *AudioTranscoder) convert(f *astiav.Frame, fn func(media.AudioUnit)) error {

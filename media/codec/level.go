@@ -59,67 +59,34 @@ func SilentAACFrame(track media.AudioTrack) ([]byte, error) {
 // AudioMeter decodes AAC units and tells their peak level: the level meter
 // of what destinations receive.
 type AudioMeter struct {
-	res   closer
-	dec   *astiav.CodecContext
-	pkt   *astiav.Packet
-	frame *astiav.Frame
-	buf   []byte
+	res closer
+	dec *audioDecoder
 }
 
 // NewAudioMeter opens an AAC decoder for track.
 func NewAudioMeter(track media.AudioTrack) (*AudioMeter, error) {
-	if track.Codec != media.CodecAAC || len(track.Config) == 0 {
-		return nil, errors.New("the level meter takes AAC with its configuration")
+	if track.Codec != media.CodecAAC {
+		return nil, errors.New("the level meter takes AAC")
 	}
-	c := astiav.FindDecoder(astiav.CodecIDAac)
-	if c == nil {
-		return nil, errors.New("FFmpeg has no AAC decoder")
-	}
-	m := &AudioMeter{dec: astiav.AllocCodecContext(c)}
-	if m.dec == nil {
-		return nil, errors.New("cannot allocate an AAC decoder")
-	}
-	m.res.add(m.dec.Free)
-	if err := m.dec.SetExtraData(track.Config); err != nil {
+	m := &AudioMeter{}
+	dec, err := newAudioDecoder(&m.res, track)
+	if err != nil {
 		m.Close()
-		return nil, wrap("AAC decoder configuration", err)
+		return nil, err
 	}
-	if err := m.dec.Open(c, nil); err != nil {
-		m.Close()
-		return nil, wrap("open the AAC decoder", err)
-	}
-	m.pkt = m.res.allocPacket()
-	m.frame = m.res.allocFrame()
+	m.dec = dec
 	return m, nil
 }
 
 // Peak decodes one unit and returns the largest sample magnitude in it,
 // 0 (silence) to 1 (full scale); a unit the decoder holds back gives 0.
 func (m *AudioMeter) Peak(data []byte) (float64, error) {
-	if len(data) == 0 {
-		return 0, nil
-	}
-	var size int
-	m.buf, size = padded(m.buf, data)
-	if err := fillPacket(m.pkt, m.buf, size); err != nil {
-		return 0, wrap("audio packet", err)
-	}
-	err := m.dec.SendPacket(m.pkt)
-	m.pkt.Unref()
-	if err != nil && !errors.Is(err, astiav.ErrEagain) {
-		return 0, wrap("audio decode", err)
-	}
 	peak := 0.0
-	for {
-		if err := m.dec.ReceiveFrame(m.frame); err != nil {
-			if isAgain(err) {
-				return peak, nil
-			}
-			return peak, wrap("audio decode", err)
-		}
-		peak = max(peak, framePeak(m.frame))
-		m.frame.Unref()
-	}
+	err := m.dec.decode(media.AudioUnit{Data: data}, func(f *astiav.Frame) error {
+		peak = max(peak, framePeak(f))
+		return nil
+	})
+	return peak, err
 }
 
 // framePeak is the largest magnitude of a float frame's samples (FFmpeg's
