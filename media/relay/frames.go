@@ -207,10 +207,9 @@ func (p *pipeline) onAudio(u media.AudioUnit) error {
 func (p *pipeline) sendAudio(rd *rendition, u media.AudioUnit) {
 	data := u.Data
 	if p.r.muted.Load() {
-		if rd.muteUnit == nil {
+		if data = p.muted(rd); data == nil {
 			return
 		}
-		data = rd.muteUnit
 	}
 	p.meterAudio(rd, data)
 	body := rtmp.AudioTagBody(data)

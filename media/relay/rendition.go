@@ -41,11 +41,12 @@ type rendition struct {
 	silenceOn    bool
 
 	// muteUnit is one silent unit of audioTrack, sent in place of each
-	// unit while the relay is muted (nil: the track cannot be muted in
-	// place, and its units are dropped while muted). meter reads the level
-	// of what is sent, made when AudioPeak is first read (meterFailed: it
-	// could not be).
+	// unit while the relay is muted, made at the first muted unit
+	// (muteFailed: it could not be, and units are dropped while muted).
+	// meter reads the level of what is sent, made when AudioPeak is first
+	// read (meterFailed: it could not be).
 	muteUnit    []byte
+	muteFailed  bool
 	meter       *codec.AudioMeter
 	meterFailed bool
 }
@@ -67,7 +68,7 @@ func (rd *rendition) closeCodecs() {
 		rd.meter.Close()
 		rd.meter = nil
 	}
-	rd.muteUnit, rd.meterFailed = nil, false
+	rd.muteUnit, rd.muteFailed, rd.meterFailed = nil, false, false
 }
 
 // configure sets a rendition up for the current tracks and its settings:
@@ -110,21 +111,22 @@ func (p *pipeline) setupAudio(rd *rendition) error {
 	if err != nil {
 		return err // silence itself failed: nothing to fall back on
 	}
-	p.muteAudio(rd)
 	return nil
 }
 
-// muteAudio readies the rendition's mute unit for the audio it sends. It
-// is not needed to stream: a failure is a warning.
-func (p *pipeline) muteAudio(rd *rendition) {
-	if rd.audioTrack == nil {
-		return
+// muted is what the rendition sends in place of an audio unit while the
+// relay is muted: its silent unit, made at the first call, or nil (drop
+// the unit) when the track cannot be muted in place, with a warning.
+func (p *pipeline) muted(rd *rendition) []byte {
+	if rd.muteUnit == nil && !rd.muteFailed && rd.audioTrack != nil {
+		unit, err := codec.SilentAACFrame(*rd.audioTrack)
+		if err != nil {
+			rd.muteFailed = true
+			p.warn(fmt.Sprintf("muted audio is dropped instead of sent as silence: %v", err))
+		}
+		rd.muteUnit = unit
 	}
-	unit, err := codec.SilentAACFrame(*rd.audioTrack)
-	if err != nil {
-		p.warn(fmt.Sprintf("mute will drop the audio instead of sending silence: %v", err))
-	}
-	rd.muteUnit = unit
+	return rd.muteUnit
 }
 
 // meterAudio measures data, a unit the rendition sends, for AudioPeak;

@@ -71,6 +71,12 @@ type InputStats struct {
 	Reconnects uint64 `json:"reconnects"`
 }
 
+// Lost reports whether the camera was lost and sends no pictures yet:
+// waiting to retry, or reconnected and not yet sending.
+func (in InputStats) Lost() bool {
+	return in.State == StateRetrying || in.State == StateConnecting && in.Reconnects > 0
+}
+
 // VideoStats describes the video sent to destinations.
 type VideoStats struct {
 	Mode        VideoMode `json:"mode"`
