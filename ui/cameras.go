@@ -106,7 +106,7 @@ func badge(v *streamView) (string, color.Color) {
 		}
 		return "idle", colGrey
 	}
-	if in := v.stats.Input; in.State == relay.StateRetrying || in.State == relay.StateConnecting && in.Reconnects > 0 {
+	if v.stats.Input.Lost() {
 		return "no signal", colRed
 	}
 	switch v.stats.State {

@@ -233,7 +233,7 @@ func destStateOf(v *streamView, d settings.Destination) destState {
 	var out destState
 	switch ds.State {
 	case relay.StateLive:
-		if v.stats.Input.State == relay.StateRetrying || v.stats.Input.State == relay.StateConnecting && v.stats.Input.Reconnects > 0 {
+		if v.stats.Input.Lost() {
 			out = destState{text: "connected; camera lost: waiting for pictures", health: HealthAmber}
 		} else {
 			out = destState{text: fmt.Sprintf("live · %s · %s", formatKbps(ds.BitrateKbps), formatFPS(ds.FPS)), health: HealthGreen}

@@ -44,7 +44,7 @@ func healthOf(prev, cur relay.Stats, streaming bool) (Health, string) {
 		return HealthRed, nonEmpty(cur.Reason, "retrying")
 	}
 	// The camera lost while sending: nothing reaches the audience.
-	if in := cur.Input; streaming && (in.State == relay.StateRetrying || in.State == relay.StateConnecting && in.Reconnects > 0) {
+	if in := cur.Input; streaming && in.Lost() {
 		return HealthRed, "camera lost: " + nonEmpty(in.Reason, cur.LastError, "reconnecting")
 	}
 	if cur.State == relay.StateConnecting {
