@@ -29,11 +29,7 @@ func TestScreenshotsOfTheStudio(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the real binary")
 	}
-	for _, tool := range []string{"Xvfb", "ffmpeg", "xwininfo", "nginx"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed (make deps installs it)", tool)
-		}
-	}
+	testx.SkipWithout(t, "Xvfb", "ffmpeg", "xwininfo", "nginx")
 	shots := os.Getenv("RELAYSTUDIO_SCREENSHOTS")
 	if shots == "" {
 		shots = t.TempDir()

@@ -40,11 +40,7 @@ const previewRun = 20 * time.Second
 // and the window at the light preview setting (5 fps).
 // Each process is measured in its steady state, after warmUp.
 func BenchmarkPreviewCost(b *testing.B) {
-	for _, tool := range []string{"Xvfb", "ffmpeg"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			b.Skipf("%s is not installed: run make deps", tool)
-		}
-	}
+	testx.SkipWithout(b, "Xvfb", "ffmpeg")
 	dir := b.TempDir()
 	bin := filepath.Join(dir, "relaystudio")
 	if out, err := exec.Command("go", "build", "-trimpath", "-o", bin, "..").CombinedOutput(); err != nil {

@@ -22,11 +22,7 @@ func TestRealWindowUnderXvfb(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the real binary")
 	}
-	for _, tool := range []string{"Xvfb", "ffmpeg", "xwininfo"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed: apt packages xvfb, ffmpeg and x11-utils run this test", tool)
-		}
-	}
+	testx.SkipWithout(t, "Xvfb", "ffmpeg", "xwininfo")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "relaystudio")
 	// A cold build (Fyne's GL and FFmpeg through cgo, next to the other

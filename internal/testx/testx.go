@@ -118,3 +118,14 @@ func SameRegion(a, b image.Image, r image.Rectangle) bool {
 	}
 	return true
 }
+
+// SkipWithout skips the test unless every tool is on the PATH, naming the
+// first missing one.
+func SkipWithout(tb testing.TB, tools ...string) {
+	tb.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			tb.Skipf("%s is not installed: `make deps` installs it", tool)
+		}
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"math"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,11 +26,7 @@ func TestMain(m *testing.M) {
 // needFFmpeg skips tests that publish or probe when the CLIs are missing.
 func needFFmpeg(t *testing.T) {
 	t.Helper()
-	for _, tool := range []string{"ffmpeg", "ffprobe"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed: run `make deps`", tool)
-		}
-	}
+	testx.SkipWithout(t, "ffmpeg", "ffprobe")
 }
 
 func within(got, want, tol float64) bool { return math.Abs(got-want) <= tol }
