@@ -29,7 +29,7 @@ LDFLAGS := -X main.version=$(FULL_VERSION)
 DEPS_BUILD := gcc make pkg-config dpkg-dev nasm \
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
 	fonts-dejavu-core
-DEPS_TEST := ffmpeg nginx libnginx-mod-rtmp xvfb xauth x11-utils xdotool debootstrap
+DEPS_TEST := ffmpeg nginx libnginx-mod-rtmp xvfb xauth x11-utils xdotool debootstrap iproute2 util-linux
 # SYSTEM_FFMPEG=1 links Debian's shared FFmpeg 5.1 instead (quicker to
 # set up for a developer; never shipped): its headers.
 DEPS_SYSTEM_FFMPEG := libavcodec-dev libavdevice-dev libavfilter-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
