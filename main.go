@@ -27,6 +27,7 @@ import (
 
 	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/codec"
+	"github.com/relaystudio/relaystudio/media/discover"
 	"github.com/relaystudio/relaystudio/media/relay"
 )
 
@@ -53,6 +54,10 @@ Usage:
   relaystudio config path|check|export|import FILE [--config FILE]
                                             where the settings file is; validate it; print it without
                                             keys and passwords; merge a file into it
+  relaystudio discover [--json] [--address HOST[:PORT]] [--user USER --password-file FILE]
+                                            find ONVIF cameras on the local networks (or at one
+                                            address) and, with their user and password, list
+                                            their streams' RTSP addresses
   relaystudio --version | --help
 
 Relay flags:
@@ -86,6 +91,16 @@ Probe flags:
   --rtsp-transport auto|tcp|udp
   @PROBE_TIMEOUT@how long to watch the source
 
+Discover flags:
+  --json                 print JSON instead of text
+  @DISCOVER_TIMEOUT@how long to wait for cameras to answer
+  --address HOST[:PORT]  probe one camera (on another subnet; PORT is its discovery port, 3702)
+                         instead of the local networks; an http:// URL is its ONVIF address
+  --user USER            the cameras' ONVIF user: lists each camera's profiles and stream URLs
+  --password-file FILE   a file holding the password (never on the command line)
+  It exits 0 when it ran, also when no camera answered; 1 when no probe could be
+  sent or a camera did not list its streams.
+
 Exit codes:
   0  clean stop (Ctrl-C or SIGTERM)
   1  failure: the camera refused the user, password or path at the first connection,
@@ -107,6 +122,7 @@ func usage() string {
 		"@CONFIG@", defaultConfigHelp,
 		"@RUN_STATS@", flag("--stats", runStatsEvery.String()),
 		"@PROBE_TIMEOUT@", flag("--timeout", probeTimeout.String()),
+		"@DISCOVER_TIMEOUT@", flag("--timeout", discover.DefaultProbeTimeout.String()),
 	).Replace(usageText)
 }
 
@@ -140,6 +156,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdProbe(args[1:], stdout, stderr)
 	case args[0] == "run":
 		err = cmdRun(args[1:], stdout, stderr)
+	case args[0] == "discover":
+		err = cmdDiscover(args[1:], stdout, stderr)
 	case args[0] == "config":
 		err = cmdConfig(args[1:], stdout, stderr)
 	case args[0] == "--version" || args[0] == "-version" || args[0] == "version":
@@ -151,7 +169,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case strings.HasPrefix(args[0], "-"):
 		err = usagef("unknown flag %s: see 'relaystudio --help'", shownArg(args[0]))
 	default:
-		err = usagef("unknown command %q: use relay, probe, run or config (see 'relaystudio --help')", shownArg(args[0]))
+		err = usagef("unknown command %q: use relay, probe, run, discover or config (see 'relaystudio --help')", shownArg(args[0]))
 	}
 	switch {
 	case err == nil:
