@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/relaystudio/relaystudio/media"
@@ -76,6 +77,7 @@ type cameraForm struct {
 	name, url, user, pass *widget.Entry
 	transport             *widget.Select
 	test, save, cancel    *widget.Button
+	find                  *widget.Button // opens the Find cameras dialog
 	result, errLabel      *widget.Label
 	details               *widget.Form // what Test found, one labelled field each
 	probeCancel           context.CancelFunc
@@ -112,13 +114,14 @@ func (s *Studio) showCameraForm(i int) {
 	} else {
 		f.name.SetText(s.uniqueName("Camera"))
 	}
+	f.find = widget.NewButtonWithIcon("Find cameras…", theme.SearchIcon(), func() { s.showFinder(f) })
 	f.test = widget.NewButton("Test", func() { s.probeCamera(f) })
 	f.cancel = widget.NewButton("Cancel", func() { s.closeCameraForm() })
 	f.save = widget.NewButton("Save", func() { s.saveCameraForm() })
 	f.save.Importance = widget.HighImportance
 	form := widget.NewForm(
 		widget.NewFormItem("Name", f.name),
-		widget.NewFormItem("URL", f.url),
+		widget.NewFormItem("URL", container.NewBorder(nil, nil, nil, f.find, f.url)),
 		widget.NewFormItem("User", f.user),
 		widget.NewFormItem("Password", f.pass),
 		widget.NewFormItem("Transport", f.transport),
@@ -185,6 +188,7 @@ func (s *Studio) closeCameraForm() {
 	if f.probeCancel != nil {
 		f.probeCancel()
 	}
+	s.closeFinder()
 	f.dlg.Hide()
 	s.cameraForm = nil
 }

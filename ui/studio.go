@@ -103,6 +103,7 @@ type Studio struct {
 
 	banner         *widget.Label
 	cameraForm     *cameraForm   // the open add/edit dialog, if any
+	finder         *finder       // the open Find cameras dialog, if any
 	destForm       *destForm     // the open add-destination dialog, if any
 	confirm        *confirmation // the open question, if any
 	loadProblem    *loadProblem  // the open "settings could not be loaded" dialog
