@@ -224,12 +224,18 @@ func (s *Studio) scanCameras(address string) {
 	}
 	fd.rescan.Disable()
 	fd.look.Disable()
-	ctx := fd.ctx
+	// One camera is asked for at an address: its first answer ends the
+	// wait.
+	ctx, answered := context.WithCancel(fd.ctx)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
+		defer answered()
 		cams, err := discover.Probe(ctx, discover.ProbeConfig{Timeout: findScanTime, Address: address, Logger: s.log,
 			Found: func(c discover.Camera) {
+				if address != "" {
+					answered()
+				}
 				s.do(func() {
 					if s.finder == fd && fd.scanGen == gen {
 						fd.add(&foundCamera{cam: c})
@@ -244,6 +250,9 @@ func (s *Studio) scanCameras(address string) {
 			fd.scanning.Hide()
 			fd.rescan.Enable()
 			fd.look.Enable()
+			if len(fd.cams) > 0 {
+				fd.scanStatus.SetText(plural(len(fd.cams), "camera", "cameras") + " found.")
+			}
 			switch {
 			case err != nil:
 				fd.scanStatus.SetText("Scan failed: " + err.Error())
@@ -287,8 +296,8 @@ func (fd *finder) add(c *foundCamera) {
 // selectAddress selects the row of the camera at address.
 func (fd *finder) selectAddress(address string) {
 	host := hostOfAddress(address)
-	for i, c := range fd.cams {
-		if c.cam.From == host {
+	for i := len(fd.cams) - 1; i >= 0; i-- { // the latest answer from there
+		if fd.cams[i].cam.From == host {
 			fd.list.Select(i)
 			return
 		}

@@ -27,6 +27,13 @@ func TestFindCamerasFillsTheForm(t *testing.T) {
 	}
 	defer d.Close()
 
+	// A camera on "another network": only a unicast probe reaches it.
+	other := &onvifcam.Device{User: "admin", Password: pass, Name: "Gate"}
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+
 	h := newHarness(t, nil)
 	h.ui(func() {
 		test.Tap(h.s.cams.add)
@@ -44,6 +51,15 @@ func TestFindCamerasFillsTheForm(t *testing.T) {
 		}
 		if fd.scanStatus.Text != "1 camera found." {
 			t.Errorf("scan status %q", fd.scanStatus.Text)
+		}
+		fd.address.SetText(other.DiscoveryAddr())
+		test.Tap(fd.look)
+	})
+	h.waitFor("the camera at the address", 5*time.Second, func() bool { return h.s.finder.status.Text == "Found it: type its user and password." })
+	h.ui(func() {
+		fd := h.s.finder
+		if len(fd.cams) != 2 || fd.selected != 1 || fd.cams[1].cam.Name != "Gate" {
+			t.Errorf("after Look: %d cameras, selected %d", len(fd.cams), fd.selected)
 		}
 		fd.list.Select(0)
 		fd.pass.SetText("wrong")
