@@ -23,17 +23,13 @@ func onvifCamera(t *testing.T, cam *fakecam.Camera, setup func(*onvifcam.Device)
 	t.Helper()
 	stream, _ := url.Parse(cam.URL())
 	stream.User = nil
-	d := &onvifcam.Device{User: "admin", Password: camPassword, Name: "Garden"}
-	d.Profiles = onvifcam.DefaultProfiles()
-	d.Profiles[0].StreamURI = stream.String()
-	if setup != nil {
-		setup(d)
-	}
-	if err := d.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	return d
+	return onvifcam.StartTest(t, &onvifcam.Device{User: "admin", Password: camPassword, Name: "Garden"}, func(d *onvifcam.Device) {
+		d.Profiles = onvifcam.DefaultProfiles()
+		d.Profiles[0].StreamURI = stream.String()
+		if setup != nil {
+			setup(d)
+		}
+	})
 }
 
 func passwordFile(t *testing.T) string {
@@ -123,11 +119,7 @@ func TestDiscoverReports(t *testing.T) {
 	}
 
 	// A camera that refuses the password: listed, with the reason, exit 1.
-	d := &onvifcam.Device{User: "admin", Password: "other", Name: "Porch"}
-	if err := d.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := onvifcam.StartTest(t, &onvifcam.Device{User: "admin", Password: "other", Name: "Porch"}, nil)
 	code, stdout, stderr := runCLI("discover", "--address", d.DiscoveryAddr(), "--timeout", "500ms", "--user", "admin", "--password-file", pw)
 	if code != exitFailure || !strings.Contains(stdout, "Porch") || !strings.Contains(stdout, "wrong user or password") ||
 		!strings.Contains(stderr, "1 of 1 cameras did not list their streams") || strings.Contains(stdout+stderr, camPassword) {
@@ -142,11 +134,7 @@ func TestDiscoverInAPrivateNetwork(t *testing.T) {
 	if !testx.InPrivateNetwork(t) {
 		return
 	}
-	d := &onvifcam.Device{User: "admin", Password: camPassword, Name: "Yard", Discovery: "multicast"}
-	if err := d.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	onvifcam.StartTest(t, &onvifcam.Device{User: "admin", Password: camPassword, Name: "Yard", Discovery: "multicast"}, nil)
 	start := time.Now()
 	code, stdout, stderr := runCLI("discover", "--timeout", "2s")
 	if took := time.Since(start); code != exitOK || took > 4*time.Second ||

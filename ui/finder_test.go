@@ -21,18 +21,10 @@ func TestFindCamerasFillsTheForm(t *testing.T) {
 		return
 	}
 	const pass = "Yard-pa55"
-	d := &onvifcam.Device{User: "admin", Password: pass, Name: "Back yard", Discovery: "multicast"}
-	if err := d.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	onvifcam.StartTest(t, &onvifcam.Device{User: "admin", Password: pass, Name: "Back yard", Discovery: "multicast"}, nil)
 
 	// A camera on "another network": only a unicast probe reaches it.
-	other := &onvifcam.Device{User: "admin", Password: pass, Name: "Gate"}
-	if err := other.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := onvifcam.StartTest(t, &onvifcam.Device{User: "admin", Password: pass, Name: "Gate"}, nil)
 
 	h := newHarness(t, nil)
 	h.ui(func() {

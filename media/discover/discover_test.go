@@ -19,15 +19,7 @@ const secret = "s3cr3t-pa55"
 
 func startDevice(t *testing.T, setup func(*onvifcam.Device)) *onvifcam.Device {
 	t.Helper()
-	d := &onvifcam.Device{User: "admin", Password: secret, Name: "Front door"}
-	if setup != nil {
-		setup(d)
-	}
-	if err := d.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
-	return d
+	return onvifcam.StartTest(t, &onvifcam.Device{User: "admin", Password: secret, Name: "Front door"}, setup)
 }
 
 // logSink collects the debug log, to check that no password is in it.
