@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -69,14 +68,18 @@ func cmdDiscover(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	started := time.Now()
 	cams, err := discover.Probe(ctx, discover.ProbeConfig{Timeout: *timeout, Address: *address, Logger: log})
-	if err != nil {
+	direct := *address != "" && *user != ""
+	switch {
+	case err != nil && direct && ctx.Err() == nil:
+		// No probe could be sent (no UDP here): the address can still be
+		// asked over HTTP.
+		fmt.Fprintf(stderr, "relaystudio: %v: asking %s directly\n", err, *address)
+		cams = []discover.Camera{discover.Direct(*address)}
+	case err != nil:
 		return err
-	}
-	if *address != "" && len(cams) == 0 && *user != "" {
+	case direct && len(cams) == 0:
 		// WS-Discovery may be off while ONVIF answers: ask the address.
-		addr := discover.DirectURL(*address)
-		cams = []discover.Camera{{Endpoint: addr, From: hostOnly(*address), XAddrs: []string{addr},
-			Warning: "it did not answer the discovery probe; asked its ONVIF address directly"}}
+		cams = []discover.Camera{discover.Direct(*address)}
 	}
 	results := make([]discoverResult, len(cams))
 	failed := 0
@@ -119,19 +122,6 @@ func cmdDiscover(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%d of %d cameras did not list their streams (see above)", failed, len(results))
 	}
 	return nil
-}
-
-// hostOnly is the host of host[:port] or of a URL.
-func hostOnly(a string) string {
-	a = strings.TrimSpace(a)
-	if i := strings.Index(a, "://"); i >= 0 {
-		a = a[i+3:]
-	}
-	a, _, _ = strings.Cut(a, "/")
-	if h, _, err := net.SplitHostPort(a); err == nil {
-		return h
-	}
-	return strings.Trim(a, "[]")
 }
 
 func printDiscovered(w io.Writer, results []discoverResult, withCreds bool, address string, took time.Duration) {

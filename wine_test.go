@@ -6,6 +6,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"image"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/relaystudio/relaystudio/internal/testpeer/ingest"
+	"github.com/relaystudio/relaystudio/internal/testpeer/onvifcam"
 	"github.com/relaystudio/relaystudio/internal/testx"
 	"github.com/relaystudio/relaystudio/media/relay"
 )
@@ -250,6 +252,28 @@ func TestWindowsZipUnderWine(t *testing.T) {
 		_, got, code := p.run2(ctx, append([]string{cli}, args...)...)
 		if code != wantCode || wantCode != exitUsage || got != want {
 			t.Fatalf("--bitrate banana: exit %d, %q; on Linux exit %d, %q", code, got, wantCode, want)
+		}
+	})
+	t.Run("discover a camera", func(t *testing.T) {
+		// A stand-in on loopback, asked at its ONVIF address: the Windows
+		// build's SOAP client, digest and password file, with nothing sent
+		// to a network. Not its UDP probe: Go (1.23 on) disables
+		// SIO_UDP_NETRESET on every UDP socket, which Debian 12's Wine 8.0
+		// does not implement ("wsaioctl: winapi error #10045"), so no UDP
+		// socket opens under this Wine; real Windows has it.
+		d := onvifcam.StartTest(t, &onvifcam.Device{User: "admin", Password: camPassword, Name: "Windows yard"}, nil)
+		pwFile := `C:\camera password.txt`
+		if err := os.WriteFile(p.host(pwFile), []byte(camPassword+"\r\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, errOut, code := p.run2(ctx, cli, "discover", "--json", "--timeout", "2s", "--address", d.XAddr(), "--user", "admin", "--password-file", pwFile)
+		var got discovered
+		if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil || len(got.Cameras) != 1 || got.Cameras[0].Device == nil ||
+			len(got.Cameras[0].Device.Profiles) != 2 || got.Cameras[0].Device.Profiles[0].StreamURI == "" {
+			t.Fatalf("discover: exit %d, %v\n%s\n%s", code, err, out, errOut)
+		}
+		if strings.Contains(out+errOut, camPassword) {
+			t.Errorf("the password is shown:\n%s", out)
 		}
 	})
 	t.Run("relay to nginx, stopped by Ctrl-C", func(t *testing.T) {

@@ -258,8 +258,7 @@ func (s *Studio) scanCameras(address string) {
 				fd.scanStatus.SetText("Scan failed: " + err.Error())
 			case address != "" && len(cams) == 0:
 				// Discovery may be off while ONVIF answers.
-				fd.add(&foundCamera{cam: discover.Camera{Endpoint: "direct:" + address, From: hostOfAddress(address),
-					XAddrs: []string{discover.DirectURL(address)}}, direct: true})
+				fd.add(&foundCamera{cam: discover.Direct(address), direct: true})
 				fd.selectAddress(address)
 				fd.status.SetText(address + " did not answer the discovery probe; type its user and password to ask it directly, or try the usual paths.")
 			case address != "":
@@ -295,7 +294,7 @@ func (fd *finder) add(c *foundCamera) {
 
 // selectAddress selects the row of the camera at address.
 func (fd *finder) selectAddress(address string) {
-	host := hostOfAddress(address)
+	host := discover.Direct(address).From
 	for i := len(fd.cams) - 1; i >= 0; i-- { // the latest answer from there
 		if fd.cams[i].cam.From == host {
 			fd.list.Select(i)
@@ -589,11 +588,6 @@ func hostOfURL(raw string) string {
 		return ""
 	}
 	return u.Hostname()
-}
-
-// hostOfAddress is the host of what was typed for a unicast probe.
-func hostOfAddress(a string) string {
-	return hostOfURL("x://" + strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(a), "http://"), "https://"))
 }
 
 func plural(n int, one, many string) string {

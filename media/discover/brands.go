@@ -75,7 +75,7 @@ const tryParallel = 3
 // for all (wrong password, camera unreachable); an empty list with no error
 // means the camera answered but knows none of the paths.
 func TryTemplates(ctx context.Context, cfg TryConfig) ([]Found, error) {
-	host, port, err := splitHost(cfg.Host)
+	host, port, _, err := parseAddress(cfg.Host, "rtsp", "rtsps")
 	if err != nil {
 		return nil, err
 	}
@@ -112,39 +112,32 @@ func TryTemplates(ctx context.Context, cfg TryConfig) ([]Found, error) {
 		codec string
 		err   error
 	}
-	// The same URL is asked once, whichever templates share it.
-	var mu sync.Mutex
+	// Each URL is asked once, whichever templates share it.
 	results := map[string]result{}
 	describe := func(urls []string) {
+		urls = slices.Compact(slices.Sorted(slices.Values(urls)))
+		out := make([]result, len(urls))
 		sem := make(chan struct{}, tryParallel)
 		var wg sync.WaitGroup
-		for _, u := range urls {
-			mu.Lock()
-			_, done := results[u]
-			results[u] = result{}
-			mu.Unlock()
-			if done {
-				continue
-			}
+		for i, u := range urls {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				select {
 				case sem <- struct{}{}:
+					defer func() { <-sem }()
 				case <-ctx.Done():
-					mu.Lock()
-					results[u] = result{err: ctx.Err()}
-					mu.Unlock()
+					out[i] = result{err: ctx.Err()}
 					return
 				}
-				defer func() { <-sem }()
 				c, err := rtsp.Describe(ctx, withCreds(u), cfg.Timeout)
-				mu.Lock()
-				results[u] = result{codec: c.String(), err: err}
-				mu.Unlock()
+				out[i] = result{codec: c.String(), err: err}
 			}()
 		}
 		wg.Wait()
+		for i, u := range urls {
+			results[u] = out[i]
+		}
 	}
 
 	var mains []string
@@ -186,13 +179,13 @@ func TryTemplates(ctx context.Context, cfg TryConfig) ([]Found, error) {
 	for _, m := range mains {
 		errs = append(errs, results[m].err)
 	}
-	for _, kind := range []error{rtsp.ErrUnauthorized, rtsp.ErrUnreachable} {
+	for _, kind := range []error{ErrUnauthorized, ErrUnreachable} {
 		if !slices.ContainsFunc(errs, func(e error) bool { return !errors.Is(e, kind) }) {
 			name := host
 			if port != 0 {
 				name = net.JoinHostPort(host, strconv.Itoa(port))
 			}
-			if kind == rtsp.ErrUnauthorized {
+			if kind == ErrUnauthorized {
 				return nil, &Error{Camera: name, kind: ErrUnauthorized, msg: "wrong user or password (every stream path was refused)"}
 			}
 			return nil, &Error{Camera: name, kind: ErrUnreachable, msg: "no RTSP answer on the usual ports (554, 88): check the address, or give the port"}
@@ -201,39 +194,40 @@ func TryTemplates(ctx context.Context, cfg TryConfig) ([]Found, error) {
 	return nil, nil
 }
 
-// splitHost reads host or host:port (a URL is accepted for its host).
-func splitHost(s string) (string, int, error) {
+// parseAddress reads what a person typed for one camera: host, host:port,
+// or a URL. A URL's port is kept only when its scheme is one of
+// portSchemes (an http:// address's port is not the RTSP or discovery
+// one); port is 0 when none counts. u is the URL, if one was typed.
+func parseAddress(s string, portSchemes ...string) (host string, port int, u *url.URL, err error) {
 	a := strings.TrimSpace(s)
+	invalid := fmt.Errorf("camera address %q is not valid: want host or host:port", clip(s, 80))
 	if strings.Contains(a, "://") {
-		u, err := url.Parse(a)
+		u, err = url.Parse(a)
 		if err != nil || u.Hostname() == "" {
-			return "", 0, fmt.Errorf("camera address %q is not valid: want host or host:port", clip(s, 80))
+			return "", 0, nil, invalid
 		}
 		if u.User != nil {
-			return "", 0, errors.New("camera address must not hold a user or password: give them separately")
+			return "", 0, nil, errors.New("camera address must not hold a user or password: give them separately")
 		}
-		a = u.Host
-		if u.Scheme != "rtsp" && u.Scheme != "rtsps" {
-			a = u.Hostname() // a web address: its port is not the RTSP one
+		a = u.Hostname()
+		if slices.Contains(portSchemes, u.Scheme) {
+			a = u.Host
 		}
 	}
 	if a == "" {
-		return "", 0, errors.New("camera address is empty: want host or host:port")
+		return "", 0, nil, errors.New("camera address is empty: want host or host:port")
 	}
-	host, ps, err := net.SplitHostPort(a)
-	if err != nil {
-		if strings.Contains(a, "@") || strings.ContainsAny(a, "/?# ") {
-			return "", 0, fmt.Errorf("camera address %q is not valid: want host or host:port", clip(s, 80))
+	h, ps, serr := net.SplitHostPort(a)
+	if serr != nil {
+		h = strings.Trim(a, "[]")
+		if strings.ContainsAny(h, "@/?# ") || strings.Contains(h, ":") && net.ParseIP(h) == nil {
+			return "", 0, nil, invalid
 		}
-		h := strings.Trim(a, "[]")
-		if strings.Contains(h, ":") && net.ParseIP(h) == nil {
-			return "", 0, fmt.Errorf("camera address %q is not valid: want host or host:port", clip(s, 80))
-		}
-		return h, 0, nil
+		return h, 0, u, nil
 	}
-	p, err := strconv.Atoi(ps)
-	if err != nil || p < 1 || p > 65535 || host == "" {
-		return "", 0, fmt.Errorf("camera address %q: want host:port with a port between 1 and 65535", clip(s, 80))
+	p, perr := strconv.Atoi(ps)
+	if perr != nil || p < 1 || p > 65535 || h == "" {
+		return "", 0, nil, fmt.Errorf("camera address %q: want host:port with a port between 1 and 65535", clip(s, 80))
 	}
-	return host, p, nil
+	return h, p, u, nil
 }

@@ -137,19 +137,16 @@ func DeviceURL(address string) (string, error) {
 // probe got no answer: the address itself when it is a URL, else
 // http://host/onvif/device_service.
 func DirectURL(address string) string {
-	a := strings.TrimSpace(address)
-	if strings.Contains(a, "://") {
-		if u, err := DeviceURL(a); err == nil {
-			return u
+	host, _, u, err := parseAddress(address)
+	if u != nil && err == nil {
+		if d, err := DeviceURL(address); err == nil {
+			return d
 		}
 	}
-	if h, _, err := net.SplitHostPort(a); err == nil {
-		a = h
-		if strings.Contains(a, ":") {
-			a = "[" + a + "]"
-		}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
 	}
-	return "http://" + a + "/onvif/device_service"
+	return "http://" + host + "/onvif/device_service"
 }
 
 // Query asks the camera at cfg.Address who it is and what it streams:

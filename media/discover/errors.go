@@ -5,16 +5,21 @@ import (
 	"errors"
 	"net"
 	"syscall"
+
+	"github.com/relaystudio/relaystudio/media/rtsp"
 )
 
 // Kinds of failure a caller may tell apart with errors.Is. Every error of
 // this package wraps one of them where it applies, names the camera by its
 // host, and never contains a password.
 var (
-	// ErrUnauthorized: the camera refused the user or password.
-	ErrUnauthorized = errors.New("wrong user or password")
-	// ErrUnreachable: nothing answered at the address in time.
-	ErrUnreachable = errors.New("camera did not answer")
+	// ErrUnauthorized: the camera refused the user or password. The same
+	// value as rtsp.ErrUnauthorized: a caller asks once, whichever way the
+	// camera was reached.
+	ErrUnauthorized = rtsp.ErrUnauthorized
+	// ErrUnreachable: nothing answered at the address in time (the same
+	// value as rtsp.ErrUnreachable).
+	ErrUnreachable = rtsp.ErrUnreachable
 	// ErrBadAnswer: something answered, but not as an ONVIF camera does
 	// (not XML, a SOAP fault, a missing element, an HTTP error).
 	ErrBadAnswer = errors.New("camera gave an answer that could not be used")

@@ -117,14 +117,14 @@ func TestAddresses(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]string{"cam": "cam:0", "cam:8554": "cam:8554", "rtsp://cam:555/x": "cam:555", "http://cam:8080/": "cam:0", "[::1]:554": "::1:554"} {
-		h, p, err := splitHost(in)
+		h, p, _, err := parseAddress(in, "rtsp", "rtsps")
 		if got := h + ":" + strconv.Itoa(p); err != nil || got != want {
-			t.Errorf("splitHost(%q) = %s, %v; want %s", in, got, err, want)
+			t.Errorf("parseAddress(%q) = %s, %v; want %s", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"", "cam:0", "rtsp://u:secret@cam/", "cam/path", "a b", "1.2.3.4:1.2.3.4:5"} {
-		if _, _, err := splitHost(in); err == nil {
-			t.Errorf("splitHost(%q): accepted", in)
+		if _, _, _, err := parseAddress(in, "rtsp", "rtsps"); err == nil {
+			t.Errorf("parseAddress(%q): accepted", in)
 		}
 	}
 }

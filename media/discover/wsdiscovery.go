@@ -31,6 +31,7 @@ import (
 // WS-Discovery's well-known group and port.
 const (
 	MulticastAddr       = "239.255.255.250:3702"
+	discoveryPort       = 3702
 	DefaultProbeTimeout = 3 * time.Second
 	maxDatagram         = 64 << 10
 	probeRepeat         = 300 * time.Millisecond // UDP is lossy: the probe goes out twice
@@ -64,7 +65,7 @@ func (c Camera) Address() string {
 	if len(c.XAddrs) > 0 {
 		return c.XAddrs[0]
 	}
-	return "http://" + hostPort(c.From, "80") + "/onvif/device_service"
+	return "http://" + net.JoinHostPort(c.From, "80") + "/onvif/device_service"
 }
 
 // ProbeConfig says where to look, and for how long.
@@ -215,28 +216,26 @@ func compareIP(a, b string) int {
 
 // unicastTarget resolves host[:port] for a unicast probe.
 func unicastTarget(ctx context.Context, address string) (*net.UDPAddr, error) {
-	a := strings.TrimSpace(address)
-	if strings.Contains(a, "://") {
-		if u, err := url.Parse(a); err == nil && u.Hostname() != "" {
-			a = u.Hostname() // the probe goes to 3702 whatever the web port
-		}
-	}
-	host, port := a, "3702"
-	if h, p, err := net.SplitHostPort(a); err == nil {
-		host, port = h, p
-	}
-	if host == "" {
-		return nil, fmt.Errorf("address %q has no host: want host or host:port", clip(address, 80))
+	// A URL's port is the web one: the probe goes to 3702.
+	host, port, _, err := parseAddress(address)
+	if err != nil {
+		return nil, err
 	}
 	ap, err := net.DefaultResolver.LookupNetIP(ctx, "ip4", host)
 	if err != nil || len(ap) == 0 {
 		return nil, fmt.Errorf("address %q: host not found", clip(address, 80))
 	}
-	p, err := net.LookupPort("udp", port)
-	if err != nil || p < 1 || p > 65535 {
-		return nil, fmt.Errorf("address %q: port must be a number between 1 and 65535", clip(address, 80))
-	}
-	return &net.UDPAddr{IP: ap[0].AsSlice(), Port: p}, nil
+	return &net.UDPAddr{IP: ap[0].AsSlice(), Port: cmp.Or(port, discoveryPort)}, nil
+}
+
+// Direct is the camera at an address given for a unicast probe, when the
+// probe got no answer: WS-Discovery may be off while ONVIF answers. Its
+// address is DirectURL's; From is "" when the address is not valid.
+func Direct(address string) Camera {
+	host, _, _, _ := parseAddress(address)
+	u := DirectURL(address)
+	return Camera{Endpoint: u, From: host, XAddrs: []string{u},
+		Warning: "it did not answer the discovery probe; its ONVIF address is asked directly"}
 }
 
 // multicastSockets opens one socket per up, multicast-capable IPv4
@@ -375,8 +374,6 @@ func scopeValue(s, kind string) string {
 	}
 	return clip(strings.ReplaceAll(v, "/", " "), 80)
 }
-
-func hostPort(host, port string) string { return net.JoinHostPort(host, port) }
 
 // uuid4 is a random RFC 4122 UUID.
 func uuid4() string {
