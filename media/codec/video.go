@@ -180,10 +180,11 @@ type VideoEncoder struct {
 	sps    []byte
 	pps    []byte
 
-	started bool
-	origin  time.Duration // PTS of output frame 0
-	next    int64         // index of the next output frame
-	flushed bool
+	started  bool
+	origin   time.Duration // PTS of output frame 0
+	next     int64         // index of the next output frame
+	flushed  bool
+	forceKey bool // the next picture encoded is a keyframe (ForceKeyframe)
 }
 
 // NewVideoEncoder opens libx264 with c.
@@ -333,6 +334,13 @@ func (e *VideoEncoder) Encode(f *Frame, fn func(media.VideoUnit)) error {
 	defer e.scaled.Unref()
 	for ; e.next <= slot; e.next++ {
 		e.scaled.SetPts(e.next)
+		if e.forceKey {
+			// An I picture is an IDR here: libx264 has no open GOP.
+			e.scaled.SetPictureType(astiav.PictureTypeI)
+			e.forceKey = false
+		} else {
+			e.scaled.SetPictureType(astiav.PictureTypeNone)
+		}
 		if err := e.cc.SendFrame(e.scaled); err != nil {
 			return wrap("encode", err)
 		}
@@ -342,6 +350,12 @@ func (e *VideoEncoder) Encode(f *Frame, fn func(media.VideoUnit)) error {
 	}
 	return nil
 }
+
+// ForceKeyframe makes the next picture encoded a keyframe, out of the
+// regular interval: after new headers (a switch between the camera and
+// the slate), destinations resume on it rather than a GOP later. The
+// interval then counts from it.
+func (e *VideoEncoder) ForceKeyframe() { e.forceKey = true }
 
 // scale converts src into e.scaled at the output size in yuv420p.
 func (e *VideoEncoder) scale(src *astiav.Frame) error {
