@@ -4,6 +4,7 @@ go 1.26
 
 require (
 	fyne.io/fyne/v2 v2.7.2
+	github.com/Eyevinn/mp4ff v0.50.0
 	github.com/adrg/xdg v0.5.3
 	github.com/asticode/go-astiav v0.16.0
 	github.com/bluenviron/gortsplib/v4 v4.16.2
