@@ -20,6 +20,7 @@ import (
 	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/codec"
 	"github.com/relaystudio/relaystudio/media/relay"
+	"github.com/relaystudio/relaystudio/settings"
 )
 
 // The relay sub-command's flag defaults: the engine's own (media), written
@@ -28,6 +29,8 @@ var (
 	defaultBitrate      = media.FormatBitrate(media.DefaultVideoBitrate)
 	defaultKeyint       = media.DefaultKeyframeInterval.String()
 	defaultAudioBitrate = media.FormatBitrate(media.DefaultAudioBitrate)
+	defaultSlateAfter   = settings.DefaultSlateAfter
+	defaultSlateGiveUp  = settings.DefaultSlateGiveUp
 )
 
 // Defaults of the modes, as relay.Config documents them.
@@ -49,6 +52,10 @@ var relayFlags = map[string]string{
 	"video.size":              "--size",
 	"audio.mode":              "--audio",
 	"audio.bitrate":           "--audio-bitrate",
+	"slate.image":             "--slate-image",
+	"slate.after":             "--slate-after",
+	"slate.give_up":           "--slate-give-up",
+	"record.split":            "--record-split",
 }
 
 // relayOptions is what the relay sub-command was asked to do.
@@ -66,6 +73,8 @@ func parseRelayFlags(args []string) (relayOptions, error) {
 		outputs                                               listFlag
 		input, videoMode, size, bitrate, preset, keyint       string
 		audioMode, audioBitrate, transport, statsEvery, fpsIn string
+		slate, slateImage, slateAfter, slateGiveUp            string
+		recordDir, recordSplit                                string
 		verbose                                               bool
 	)
 	fs.StringVar(&input, "input", "", "")
@@ -79,6 +88,12 @@ func parseRelayFlags(args []string) (relayOptions, error) {
 	fs.StringVar(&audioMode, "audio", defaultAudioMode, "")
 	fs.StringVar(&audioBitrate, "audio-bitrate", defaultAudioBitrate, "")
 	fs.StringVar(&transport, "rtsp-transport", defaultTransport, "")
+	fs.StringVar(&slate, "slate", "on", "")
+	fs.StringVar(&slateImage, "slate-image", "", "")
+	fs.StringVar(&slateAfter, "slate-after", defaultSlateAfter, "")
+	fs.StringVar(&slateGiveUp, "slate-give-up", defaultSlateGiveUp, "")
+	fs.StringVar(&recordDir, "record", "", "")
+	fs.StringVar(&recordSplit, "record-split", settings.DefaultRecordSplit, "")
 	fs.StringVar(&statsEvery, "stats", "0", "")
 	fs.BoolVar(&verbose, "verbose", false, "")
 	pos, err := parseInterleaved(fs, args)
@@ -99,8 +114,8 @@ func parseRelayFlags(args []string) (relayOptions, error) {
 	if input == "" {
 		return opt, usagef("missing --input: give a camera URL (rtsp://user:pass@host/path) or test://pattern")
 	}
-	if len(outputs) == 0 {
-		return opt, usagef("missing --output: give an ingest URL such as rtmp://a.rtmp.youtube.com/live2/STREAM-KEY")
+	if len(outputs) == 0 && recordDir == "" {
+		return opt, usagef("missing --output: give an ingest URL such as rtmp://a.rtmp.youtube.com/live2/STREAM-KEY (or --record DIR to record only)")
 	}
 	for _, o := range outputs {
 		c.Destinations = append(c.Destinations, relay.Destination{URL: o})
@@ -139,6 +154,45 @@ func parseRelayFlags(args []string) (relayOptions, error) {
 	if c.Audio.Bitrate, err = media.ParseBitrate(audioBitrate); err != nil {
 		return opt, usagef("--audio-bitrate: %v", err)
 	}
+	switch slate {
+	case "on":
+	case "off":
+		c.Slate.Off = true
+		for _, f := range []string{"slate-image", "slate-after", "slate-give-up"} {
+			if set[f] {
+				return opt, usagef("--%s needs the slate on: leave out --slate off", f)
+			}
+		}
+	default:
+		return opt, usagef("--slate %q: want on or off", slate)
+	}
+	if c.Slate.After, err = media.ParseSlateAfter(slateAfter); err != nil {
+		return opt, usagef("--slate-after: %v", err)
+	}
+	if c.Slate.GiveUp, err = media.ParseSlateGiveUp(slateGiveUp); err != nil {
+		return opt, usagef("--slate-give-up: %v", err)
+	}
+	if c.Slate.Image = slateImage; slateImage != "" {
+		// Read now, so that a wrong file is a usage error that names the
+		// flag; the engine reads it again when the relay is made.
+		if _, err := relay.LoadSlateImage(slateImage); err != nil {
+			var fe *relay.FieldError
+			if errors.As(err, &fe) {
+				return opt, usagef("--slate-image: %s", fe.Msg)
+			}
+			return opt, usagef("--slate-image: %v", err)
+		}
+	}
+	if set["record-split"] && recordDir == "" {
+		return opt, usagef("--record-split needs --record DIR")
+	}
+	if c.Record.Split, err = media.ParseRecordSplit(recordSplit); err != nil {
+		return opt, usagef("--record-split: %v", err)
+	}
+	if set["record"] && strings.TrimSpace(recordDir) == "" {
+		return opt, usagef("--record: give the folder to record into")
+	}
+	c.Record.Dir = recordDir
 	if opt.stats, err = parseInterval(statsEvery); err != nil {
 		return opt, usagef("--stats %q: want an interval such as 1s, or 0 for none", statsEvery)
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/relaystudio/relaystudio/media/codec"
 	"github.com/relaystudio/relaystudio/media/discover"
 	"github.com/relaystudio/relaystudio/media/relay"
+	"github.com/relaystudio/relaystudio/settings"
 )
 
 // version is set at build time from FyneApp.toml (see the Makefile).
@@ -45,7 +46,7 @@ const usageText = `Relay Studio @VERSION@: relay IP cameras to YouTube, Twitch, 
 
 Usage:
   relaystudio [--config FILE]               open the studio window
-  relaystudio relay --input URL --output URL [flags]
+  relaystudio relay --input URL --output URL [--record DIR] [flags]
                                             run one relay until Ctrl-C / SIGTERM, then stop cleanly
   relaystudio probe [--json] URL            describe a source: video codec, size, fps, keyframe
                                             interval, audio; exit non-zero if unreachable
@@ -74,10 +75,19 @@ Relay flags:
                          silent AAC when the camera has no audio (default)
   @AUDIO_BITRATE@bitrate of re-encoded AAC
   --rtsp-transport auto|tcp|udp
+  --slate on|off         while the camera is away, send a picture and silence so that
+                         platforms keep the broadcast (default on)
+  --slate-image FILE     a PNG or JPEG picture for the slate (default: a card with a clock)
+  @SLATE_AFTER@without pictures before the slate
+  @SLATE_GIVE_UP@on slate before the relay stops with an error
+  --record DIR           record what goes out into DIR (fragmented MP4, one file per
+                         --record-split); with no --output, only record
+  @RECORD_SPLIT@a new file after this long
   --stats 1s             print one JSON line of stats to stdout per interval (0 = off)
   --verbose              more detailed logs
   Logs go to stderr. Stream keys and passwords are never printed.
-  A lost camera or destination is reconnected by itself (1 s, 2 s, 4 s ... up to 30 s);
+  A lost camera or destination is reconnected by itself (1 s, 2 s, 4 s ... up to 30 s;
+  while the slate is on, the camera is asked every 0.5 s whether it is back);
   a camera that stops sending for 5 s is reconnected too.
 
 Run flags:
@@ -119,6 +129,9 @@ func usage() string {
 		"@PRESETS@", strings.Join(media.Presets, ", "),
 		"@KEYINT@", flag("--keyint", defaultKeyint),
 		"@AUDIO_BITRATE@", flag("--audio-bitrate", defaultAudioBitrate),
+		"@SLATE_AFTER@", flag("--slate-after", defaultSlateAfter),
+		"@SLATE_GIVE_UP@", flag("--slate-give-up", defaultSlateGiveUp),
+		"@RECORD_SPLIT@", flag("--record-split", settings.DefaultRecordSplit),
 		"@CONFIG@", defaultConfigHelp,
 		"@RUN_STATS@", flag("--stats", runStatsEvery.String()),
 		"@PROBE_TIMEOUT@", flag("--timeout", probeTimeout.String()),

@@ -49,6 +49,18 @@ func TestParseRelayFlags(t *testing.T) {
 		t.Errorf("destinations = %+v", c.Destinations)
 	}
 
+	if c.Slate != (relay.SlateConfig{After: 2 * time.Second, GiveUp: 30 * time.Minute}) || c.Record != (relay.RecordConfig{Split: time.Hour}) {
+		t.Errorf("slate %+v record %+v: want the defaults", c.Slate, c.Record)
+	}
+	opt, err = parseRelayFlags([]string{"--input", "test://pattern", "--record", "/tmp/rec", "--record-split", "30m",
+		"--slate-after", "5s", "--slate-give-up", "2h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := opt.cfg; len(c.Destinations) != 0 || c.Record != (relay.RecordConfig{Dir: "/tmp/rec", Split: 30 * time.Minute}) ||
+		c.Slate != (relay.SlateConfig{After: 5 * time.Second, GiveUp: 2 * time.Hour}) {
+		t.Errorf("record only: %+v %+v %+v", c.Destinations, c.Record, c.Slate)
+	}
 	opt, err = parseRelayFlags([]string{"--input", "test://pattern", "--output", "rtmp://a/live/k1", "--output", "rtmps://b/app/k2"})
 	if err != nil {
 		t.Fatal(err)
@@ -93,6 +105,14 @@ func TestBadInputExitsWithUsage(t *testing.T) {
 		{"audio mode", []string{"relay", "--input", "test://pattern", "--output", out, "--audio", "mp3"}, "audio mode"},
 		{"transport", []string{"relay", "--input", "test://pattern", "--output", out, "--rtsp-transport", "sctp"}, "rtsp transport"},
 		{"copy with size", []string{"relay", "--input", "test://pattern", "--output", out, "--size", "1280x720"}, "--size needs --video h264"},
+		{"slate", []string{"relay", "--input", "test://pattern", "--output", out, "--slate", "maybe"}, `--slate "maybe": want on or off`},
+		{"slate after", []string{"relay", "--input", "test://pattern", "--output", out, "--slate-after", "100ms"}, "--slate-after: slate after \"100ms\": must be between 0.5s and 60s"},
+		{"slate give-up", []string{"relay", "--input", "test://pattern", "--output", out, "--slate-give-up", "forever"}, "--slate-give-up: slate give-up \"forever\": want a duration"},
+		{"slate image missing", []string{"relay", "--input", "test://pattern", "--output", out, "--slate-image", "/nowhere/slate.png"}, "--slate-image: slate image /nowhere/slate.png: no such file"},
+		{"slate off with image", []string{"relay", "--input", "test://pattern", "--output", out, "--slate", "off", "--slate-image", "x.png"}, "--slate-image needs the slate on"},
+		{"record split alone", []string{"relay", "--input", "test://pattern", "--output", out, "--record-split", "10m"}, "--record-split needs --record DIR"},
+		{"record split", []string{"relay", "--input", "test://pattern", "--record", "/tmp/rec", "--record-split", "1s"}, "--record-split: record split \"1s\": must be between 10s and 24h"},
+		{"no output nor record", []string{"relay", "--input", "test://pattern"}, "or --record DIR to record only"},
 		{"flag without value", []string{"relay", "--input"}, "-input needs a value"},
 		{"stray argument", []string{"relay", "--input", "test://pattern", "--output", out, "extra"}, "unexpected argument"},
 		{"probe without url", []string{"probe"}, "probe needs a source URL"},

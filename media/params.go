@@ -108,6 +108,9 @@ const (
 	DefaultAudioBitrate     = 128_000
 	DefaultPreset           = "veryfast"
 	DefaultKeyframeInterval = 2 * time.Second
+	DefaultSlateAfter       = 2 * time.Second  // without pictures before the slate goes on
+	DefaultSlateGiveUp      = 30 * time.Minute // on slate before the stream stops
+	DefaultRecordSplit      = time.Hour        // a recording's files each hold this long
 )
 
 // Limits of a stream's settings, shared by the engine and the settings file
@@ -118,6 +121,13 @@ const (
 	MaxVideoBitrate = 50_000_000 // above every platform's ingest limit
 	MinAudioBitrate = 16_000     // the AAC encoder's floor for stereo
 	MaxAudioBitrate = 512_000    // beyond this AAC gets no better
+
+	MinSlateAfter  = 500 * time.Millisecond // a camera's hiccup is not an outage
+	MaxSlateAfter  = time.Minute
+	MinSlateGiveUp = 10 * time.Second
+	MaxSlateGiveUp = 7 * 24 * time.Hour
+	MinRecordSplit = 10 * time.Second
+	MaxRecordSplit = 24 * time.Hour
 )
 
 // ParseBitrate parses a bitrate in bits per second: "2500k", "2.5M", "800000",
@@ -171,6 +181,40 @@ func ParseKeyframeInterval(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("keyframe interval %q: must be between 0.1s and 20s (platforms want 2s)", s)
 	}
 	return d, nil
+}
+
+// ParseSlateAfter parses how long a stream goes without pictures before
+// its slate: "2s", "1.5s", or seconds as a number.
+func ParseSlateAfter(s string) (time.Duration, error) {
+	return parseSpan("slate after", s, MinSlateAfter, MaxSlateAfter, "0.5s and 60s (2s is usual)")
+}
+
+// ParseSlateGiveUp parses how long a stream may stay on its slate before
+// it stops: "30m", "2h", or seconds as a number.
+func ParseSlateGiveUp(s string) (time.Duration, error) {
+	return parseSpan("slate give-up", s, MinSlateGiveUp, MaxSlateGiveUp, "10s and 168h (30m is usual)")
+}
+
+func parseSpan(what, s string, lo, hi time.Duration, bounds string) (time.Duration, error) {
+	t := strings.TrimSpace(s)
+	d, err := time.ParseDuration(t)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(t, 64)
+		if ferr != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return 0, fmt.Errorf("%s %q: want a duration such as 2s, 30m or 1h", what, s)
+		}
+		d = time.Duration(f * float64(time.Second))
+	}
+	if d < lo || d > hi {
+		return 0, fmt.Errorf("%s %q: must be between %s", what, s, bounds)
+	}
+	return d, nil
+}
+
+// ParseRecordSplit parses how long each file of a recording runs: "60m",
+// "1h", or seconds as a number.
+func ParseRecordSplit(s string) (time.Duration, error) {
+	return parseSpan("record split", s, MinRecordSplit, MaxRecordSplit, "10s and 24h (60m is usual)")
 }
 
 // Presets are the libx264 presets a stream may use, fastest first.
@@ -293,4 +337,17 @@ func ValidPort(p string) (int, bool) {
 		n = n*10 + int(r-'0')
 	}
 	return n, n >= 1 && n <= 65535
+}
+
+// FormatDuration words a duration for people, to the second: 1 h 02 min,
+// 3 min 05 s or 12 s.
+func FormatDuration(d time.Duration) string {
+	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	switch {
+	case h > 0:
+		return fmt.Sprintf("%d h %02d min", h, m)
+	case m > 0:
+		return fmt.Sprintf("%d min %02d s", m, s)
+	}
+	return fmt.Sprintf("%d s", s)
 }

@@ -376,6 +376,13 @@ func applyDefaults(c *Config, raw map[string]any) {
 		setDefault(&s.Video.KeyframeInterval, rv, "keyframe_interval", DefaultKeyframeInterval)
 		setDefault(&s.Audio.Mode, ra, "mode", DefaultAudioMode)
 		setDefault(&s.Audio.Bitrate, ra, "bitrate", DefaultAudioBitrate)
+		setDefault(&s.RecordSplit, rs, "record_split", DefaultRecordSplit)
+		rsl, _ := rs["slate"].(map[string]any)
+		if _, ok := rsl["enabled"]; !ok {
+			s.Slate.Enabled = true
+		}
+		setDefault(&s.Slate.After, rsl, "after", DefaultSlateAfter)
+		setDefault(&s.Slate.GiveUp, rsl, "give_up", DefaultSlateGiveUp)
 		dests, _ := rs["destinations"].([]any)
 		for j := range s.Destinations {
 			if _, ok := tableAt(dests, j)["enabled"]; !ok {

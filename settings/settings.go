@@ -52,6 +52,9 @@ var (
 	DefaultVideoBitrate     = media.FormatBitrate(media.DefaultVideoBitrate)
 	DefaultKeyframeInterval = media.DefaultKeyframeInterval.String()
 	DefaultAudioBitrate     = media.FormatBitrate(media.DefaultAudioBitrate)
+	DefaultSlateAfter       = "2s"
+	DefaultSlateGiveUp      = "30m"
+	DefaultRecordSplit      = "60m"
 )
 
 // More defaults of the fields a file may leave out.
@@ -144,6 +147,17 @@ type Stream struct {
 	Video Video `toml:"video"`
 	// Audio says how the sound is sent.
 	Audio Audio `toml:"audio"`
+	// Record writes what the destinations get into files while the stream
+	// runs (also with no destination). It defaults to false.
+	Record bool `toml:"record" comment:"record what goes out, into record_dir (empty: Videos/Relay Studio/NAME)"`
+	// RecordDir is the folder of the recordings; empty, the default, means
+	// "Relay Studio/NAME" in the user's videos folder.
+	RecordDir string `toml:"record_dir"`
+	// RecordSplit starts a new file after this long, such as "60m". It
+	// defaults to 60m.
+	RecordSplit string `toml:"record_split"`
+	// Slate is what destinations get while the camera is away.
+	Slate Slate `toml:"slate"`
 	// Destinations are the RTMP(S) servers this stream is pushed to.
 	Destinations []Destination `toml:"destinations,omitempty"`
 }
@@ -175,6 +189,35 @@ type Audio struct {
 	// Bitrate is the AAC bitrate such as "128k". It defaults to 128k.
 	Bitrate string `toml:"bitrate"`
 }
+
+// Slate is what a stream's destinations get while its camera is away: a
+// picture and silence at the stream's settings, so that platforms keep
+// the broadcast.
+type Slate struct {
+	// Enabled sends the slate. It defaults to true.
+	Enabled bool `toml:"enabled" comment:"send a picture while the camera is away, so that platforms keep the broadcast"`
+	// Image is a PNG or JPEG file, shown scaled to fit. Empty, the
+	// default, means a card: the stream's name, "Camera reconnecting…"
+	// and a clock.
+	Image string `toml:"image" comment:"a PNG or JPEG file; empty: a card with the stream's name and a clock"`
+	// After is how long without pictures before the slate, such as "2s".
+	// It defaults to 2s.
+	After string `toml:"after"`
+	// GiveUp is how long on slate before the stream stops, such as "30m".
+	// It defaults to 30m.
+	GiveUp string `toml:"give_up"`
+}
+
+// RecordSplitDuration returns RecordSplit parsed.
+func (s Stream) RecordSplitDuration() (time.Duration, error) {
+	return media.ParseRecordSplit(s.RecordSplit)
+}
+
+// AfterDuration returns After parsed.
+func (s Slate) AfterDuration() (time.Duration, error) { return media.ParseSlateAfter(s.After) }
+
+// GiveUpDuration returns GiveUp parsed.
+func (s Slate) GiveUpDuration() (time.Duration, error) { return media.ParseSlateGiveUp(s.GiveUp) }
 
 // Destination is one RTMP(S) server a stream is pushed to.
 type Destination struct {
@@ -215,7 +258,9 @@ func NewStream(name, source string) Stream {
 			Preset:           DefaultPreset,
 			KeyframeInterval: DefaultKeyframeInterval,
 		},
-		Audio: Audio{Mode: DefaultAudioMode, Bitrate: DefaultAudioBitrate},
+		Audio:       Audio{Mode: DefaultAudioMode, Bitrate: DefaultAudioBitrate},
+		Slate:       Slate{Enabled: true, After: DefaultSlateAfter, GiveUp: DefaultSlateGiveUp},
+		RecordSplit: DefaultRecordSplit,
 	}
 }
 

@@ -36,6 +36,9 @@ name = "Door camera"
 source = "rtsp://admin:` + secretPassword + `@192.168.1.20:554/stream1"
 rtsp_transport = "tcp"
 autostart = true
+record = true
+record_dir = "/srv/recordings/door"
+record_split = "30m"
 
 [streams.video]
 mode = "h264"
@@ -48,6 +51,12 @@ keyframe_interval = "1500ms"
 [streams.audio]
 mode = "aac"
 bitrate = "96k"
+
+[streams.slate]
+enabled = false
+image = "/home/me/slate.png"
+after = "5s"
+give_up = "2h"
 
 [[streams.destinations]]
 name = "YouTube"
@@ -79,6 +88,10 @@ func fullConfig() *Config {
 				Autostart:     true,
 				Video:         Video{Mode: "h264", Size: "1280x720", FPS: 29.97, Bitrate: "3M", Preset: "faster", KeyframeInterval: "1500ms"},
 				Audio:         Audio{Mode: "aac", Bitrate: "96k"},
+				Record:        true,
+				RecordDir:     "/srv/recordings/door",
+				RecordSplit:   "30m",
+				Slate:         Slate{Enabled: false, Image: "/home/me/slate.png", After: "5s", GiveUp: "2h"},
 				Destinations: []Destination{
 					{Name: "YouTube", URL: "rtmps://a.rtmps.youtube.com/live2", Key: secretKey, Enabled: false},
 					{Name: "Own server", URL: "rtmp://127.0.0.1:1935/live/sub", Key: secretKey2, Enabled: true},
@@ -120,8 +133,10 @@ func TestDefault(t *testing.T) {
 	}
 	want := plainConfig{Version: CurrentVersion, Studio: Studio{PreviewFPS: 30}, Streams: []Stream{{
 		Name: "Test pattern", Source: "test://pattern", RTSPTransport: "auto",
-		Video: Video{Mode: "copy", Bitrate: "2500k", Preset: "veryfast", KeyframeInterval: "2s"},
-		Audio: Audio{Mode: "auto", Bitrate: "128k"},
+		Video:       Video{Mode: "copy", Bitrate: "2500k", Preset: "veryfast", KeyframeInterval: "2s"},
+		Audio:       Audio{Mode: "auto", Bitrate: "128k"},
+		Slate:       Slate{Enabled: true, After: "2s", GiveUp: "30m"},
+		RecordSplit: "60m",
 	}}}
 	if got := fields(c); !reflect.DeepEqual(got, want) {
 		t.Fatalf("Default() = %+v, want %+v", got, want)

@@ -47,6 +47,13 @@ func (c *Config) Validate() error {
 		}
 		v.video(sp+".video", s.Video)
 		v.audio(sp+".audio", s.Audio)
+		v.slate(sp+".slate", s.Slate)
+		if _, err := s.RecordSplitDuration(); err != nil {
+			v.addf(sp+".record_split", "%v", err)
+		}
+		if s.RecordDir != strings.TrimSpace(s.RecordDir) {
+			v.addf(sp+".record_dir", "remove the spaces at the start or end")
+		}
 		destNames := map[string]int{}
 		ingests := map[string]int{}
 		for j, d := range s.Destinations {
@@ -170,6 +177,20 @@ func (v *validator) audio(path string, a Audio) {
 	} else if bps < media.MinAudioBitrate || bps > media.MaxAudioBitrate {
 		v.addf(path+".bitrate", "%q: want %s to %s for AAC (128k is usual)", a.Bitrate,
 			media.FormatBitrate(media.MinAudioBitrate), media.FormatBitrate(media.MaxAudioBitrate))
+	}
+}
+
+// slate checks the slate's durations; the image is read when the stream
+// starts (a file moved since is the engine's to report).
+func (v *validator) slate(path string, s Slate) {
+	if _, err := s.AfterDuration(); err != nil {
+		v.addf(path+".after", "%v", err)
+	}
+	if _, err := s.GiveUpDuration(); err != nil {
+		v.addf(path+".give_up", "%v", err)
+	}
+	if s.Image != strings.TrimSpace(s.Image) {
+		v.addf(path+".image", "remove the spaces at the start or end")
 	}
 }
 

@@ -2,8 +2,10 @@ package studio
 
 import (
 	"log/slog"
+	"path/filepath"
 	"strings"
 
+	"github.com/adrg/xdg"
 	"github.com/relaystudio/relaystudio/media/relay"
 	"github.com/relaystudio/relaystudio/settings"
 )
@@ -29,6 +31,18 @@ func EngineConfig(s settings.Stream, log *slog.Logger) (relay.Config, error) {
 	if err != nil {
 		return relay.Config{}, err
 	}
+	after, err := s.Slate.AfterDuration()
+	if err != nil {
+		return relay.Config{}, err
+	}
+	giveUp, err := s.Slate.GiveUpDuration()
+	if err != nil {
+		return relay.Config{}, err
+	}
+	split, err := s.RecordSplitDuration()
+	if err != nil {
+		return relay.Config{}, err
+	}
 	c := relay.Config{
 		Name:          s.Name,
 		Input:         s.Source,
@@ -38,7 +52,11 @@ func EngineConfig(s settings.Stream, log *slog.Logger) (relay.Config, error) {
 			Bitrate: vb, Preset: s.Video.Preset, KeyframeInterval: ki,
 		},
 		Audio:  relay.AudioConfig{Mode: relay.AudioMode(s.Audio.Mode), Bitrate: ab},
+		Slate:  relay.SlateConfig{Off: !s.Slate.Enabled, Image: s.Slate.Image, After: after, GiveUp: giveUp},
 		Logger: log,
+	}
+	if s.Record {
+		c.Record = relay.RecordConfig{Dir: RecordingDir(s), Split: split}
 	}
 	for _, d := range s.Destinations {
 		switch {
@@ -53,4 +71,30 @@ func EngineConfig(s settings.Stream, log *slog.Logger) (relay.Config, error) {
 		}
 	}
 	return c, c.Validate()
+}
+
+// RecordingDir is where stream s is recorded: its record_dir, or
+// "Relay Studio/NAME" in the user's videos folder.
+func RecordingDir(s settings.Stream) string {
+	if s.RecordDir != "" {
+		return s.RecordDir
+	}
+	return filepath.Join(xdg.UserDirs.Videos, "Relay Studio", FileName(s.Name))
+}
+
+// FileName makes a stream's name safe as a folder's name on every system:
+// no separators, no characters Windows refuses, no dots or spaces at the
+// ends.
+func FileName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if r < 32 || strings.ContainsRune(`<>:"/\|?*`, r) {
+			return '_'
+		}
+		return r
+	}, name)
+	name = strings.Trim(name, " .")
+	if name == "" {
+		return "stream"
+	}
+	return name
 }

@@ -154,8 +154,8 @@ func CanStart(saved settings.Stream) error {
 	hasKey := slices.ContainsFunc(saved.Destinations, func(d settings.Destination) bool {
 		return d.Enabled && strings.TrimSpace(d.Key) != ""
 	})
-	if !hasKey {
-		return errors.New("add a destination with a stream key (and leave it enabled)")
+	if !hasKey && !saved.Record {
+		return errors.New("add a destination with a stream key (and leave it enabled), or switch Record on")
 	}
 	_, err := EngineConfig(saved, nil)
 	return err
@@ -285,9 +285,9 @@ func (st *Stream) run(saved settings.Stream, mode Mode) error {
 		return err
 	}
 	if mode == Preview {
-		cfg.Destinations = nil
-	} else if len(cfg.Destinations) == 0 {
-		return fmt.Errorf("stream %q has no enabled destination with a stream key", saved.Name)
+		cfg.Destinations, cfg.Record = nil, relay.RecordConfig{}
+	} else if len(cfg.Destinations) == 0 && cfg.Record.Dir == "" {
+		return fmt.Errorf("stream %q has no enabled destination with a stream key, and does not record", saved.Name)
 	}
 	cfg.Logger = s.log
 	r, err := relay.New(cfg)
@@ -395,10 +395,24 @@ func (st *Stream) ApplyDestinations(saved settings.Stream) error {
 	if err != nil {
 		return err
 	}
-	if len(cfg.Destinations) == 0 {
+	if len(cfg.Destinations) == 0 && cfg.Record.Dir == "" {
 		return fmt.Errorf("stream %q has no enabled destination with a stream key", saved.Name)
 	}
 	return r.SetDestinations(cfg.Destinations)
+}
+
+// ApplyRecord starts, moves or stops the recording of the running live
+// relay as saved says, without touching its camera or destinations.
+func (st *Stream) ApplyRecord(saved settings.Stream) error {
+	r := st.Relay()
+	if r == nil || st.Mode() != Live {
+		return errors.New("the stream is not live")
+	}
+	cfg, err := EngineConfig(saved, nil)
+	if err != nil {
+		return err
+	}
+	return r.SetRecord(cfg.Record)
 }
 
 // ApplyOutput hands saved's video and audio settings to the running relay

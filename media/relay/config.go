@@ -64,6 +64,37 @@ type AudioConfig struct {
 	Bitrate int
 }
 
+// SlateConfig says what destinations receive while the camera is away:
+// rather than nothing (a platform ends a broadcast that goes quiet), a
+// slate at the stream's output settings with silent audio, until the
+// camera's picture is back.
+type SlateConfig struct {
+	// Off sends nothing while the camera is away. The slate is on by
+	// default.
+	Off bool
+	// Image is a PNG or JPEG file shown scaled and letterboxed. Empty
+	// means a card: the stream's name, "Camera reconnecting…" and a clock.
+	Image string
+	// After is how long without pictures from the camera before the slate
+	// goes on. It defaults to 2 s.
+	After time.Duration
+	// GiveUp is how long the slate may stay on before the stream stops.
+	// It defaults to 30 min.
+	GiveUp time.Duration
+}
+
+// RecordConfig says whether and where a stream is recorded: what goes to
+// the destinations (the slate included), into fragmented MP4 files that a
+// crash leaves readable.
+type RecordConfig struct {
+	// Dir is the folder of the stream's recordings, made if missing.
+	// Empty means no recording.
+	Dir string
+	// Split starts a new file after this long, at a keyframe. It defaults
+	// to 60 min.
+	Split time.Duration
+}
+
 // Destination is one RTMP(S) ingest.
 type Destination struct {
 	// Name is shown to people ("YouTube"). It defaults to the server URL.
@@ -84,6 +115,11 @@ type Config struct {
 	RTSPTransport string
 	Video         VideoConfig
 	Audio         AudioConfig
+	// Slate is what destinations receive while the camera is away.
+	Slate SlateConfig
+	// Record writes what the destinations receive into files; with a
+	// folder and no destination the stream only records.
+	Record RecordConfig
 	// Destinations may be empty: the relay then only previews.
 	Destinations []Destination
 	// TLSConfig verifies rtsps:// cameras and rtmps:// destinations. Nil
@@ -107,8 +143,9 @@ func invalid(format string, a ...any) error {
 type FieldError struct {
 	// Field is the field's path: "rtsp_transport", "video.mode",
 	// "video.preset", "video.bitrate", "video.fps",
-	// "video.keyframe_interval", "video.size", "audio.mode" or
-	// "audio.bitrate".
+	// "video.keyframe_interval", "video.size", "audio.mode",
+	// "audio.bitrate", "slate.image", "slate.after", "slate.give_up" or
+	// "record.split".
 	Field string
 	// Msg says what is wrong with it.
 	Msg string
@@ -143,6 +180,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Audio.Bitrate == 0 {
 		c.Audio.Bitrate = media.DefaultAudioBitrate
+	}
+	if c.Slate.After == 0 {
+		c.Slate.After = media.DefaultSlateAfter
+	}
+	if c.Slate.GiveUp == 0 {
+		c.Slate.GiveUp = media.DefaultSlateGiveUp
+	}
+	if c.Record.Split == 0 {
+		c.Record.Split = media.DefaultRecordSplit
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -200,6 +246,15 @@ func (c Config) Validate() error {
 	if c.Audio.Bitrate < media.MinAudioBitrate || c.Audio.Bitrate > media.MaxAudioBitrate {
 		return invalidField("audio.bitrate", "audio bitrate %s: must be between %s and %s", media.FormatBitrate(c.Audio.Bitrate),
 			media.FormatBitrate(media.MinAudioBitrate), media.FormatBitrate(media.MaxAudioBitrate))
+	}
+	if sl := c.Slate; sl.After < media.MinSlateAfter || sl.After > media.MaxSlateAfter {
+		return invalidField("slate.after", "slate after %v: must be between 0.5s and 60s without pictures", sl.After)
+	}
+	if sl := c.Slate; sl.GiveUp < media.MinSlateGiveUp || sl.GiveUp > media.MaxSlateGiveUp {
+		return invalidField("slate.give_up", "slate give-up %v: must be between 10s and 168h (a week)", sl.GiveUp)
+	}
+	if sp := c.Record.Split; sp < media.MinRecordSplit || sp > media.MaxRecordSplit {
+		return invalidField("record.split", "record split %v: must be between 10s and 24h", sp)
 	}
 	if c.TLSConfig != nil && c.TLSConfig.InsecureSkipVerify {
 		return invalid("TLS certificate verification cannot be turned off: trust the server's certificate instead (SSL_CERT_FILE)")

@@ -37,6 +37,10 @@ func (p *pipeline) onVideo(u media.VideoUnit) error {
 		}
 		p.needKey = false
 	}
+	if p.slate.on {
+		p.endSlate(&u)
+	}
+	p.slate.lastPicture = time.Now()
 
 	for _, rd := range r.rends {
 		if rd.video.Mode == VideoCopy {
@@ -63,9 +67,7 @@ func (p *pipeline) copyVideo(rd *rendition, u media.VideoUnit) {
 	body := rtmp.VideoTagBody(u)
 	p.r.counters.outFrames.Add(1)
 	p.r.counters.outBytes.Add(uint64(len(body)))
-	for _, d := range rd.dests {
-		d.pub.WriteVideo(u.DTS, u.Key, body)
-	}
+	rd.writeVideo(u.DTS, u.Key, body)
 	p.feedSilence(rd, u.DTS)
 }
 
@@ -122,55 +124,84 @@ func (p *pipeline) decode(u media.VideoUnit) error {
 	return nil
 }
 
-// encode feeds one frame to a rendition's encoder, opening it on the first
-// frame, and returns the number of frames it produced.
+// encode feeds one of the camera's pictures to a rendition's encoder,
+// opening it on the first, and returns the number of frames it produced.
 func (p *pipeline) encode(rd *rendition, f *codec.Frame) int {
-	r := p.r
 	if rd.encFailed {
 		return 0
 	}
-	if rd.enc == nil {
-		fps := rd.video.FPS
+	fps := rd.video.FPS
+	if fps == 0 {
+		fps = p.sourceFPS()
+	}
+	if rd.enc != nil && rd.encFromSlate {
+		// Opened for the slate before the camera's size and rate were
+		// known: reopened (new headers) unless it guessed right.
+		rd.encFromSlate = false
+		w, h := rd.video.Size.Resolve(f.Width(), f.Height())
 		if fps == 0 {
-			fps = p.sourceFPS()
-			if fps == 0 {
-				return 0 // measure the source's rate first: a few frames
-			}
+			fps = rd.outFPS
+		}
+		if w != rd.outW || h != rd.outH || fps != rd.outFPS {
+			rd.enc.Close()
+			rd.enc = nil
+		}
+	}
+	if rd.enc == nil {
+		if fps == 0 {
+			return 0 // measure the source's rate first: a few frames
 		}
 		w, h := rd.video.Size.Resolve(f.Width(), f.Height())
-		enc, err := codec.NewVideoEncoder(codec.VideoEncoderConfig{
-			Width: w, Height: h, FPS: fps,
-			Bitrate: rd.video.Bitrate, Preset: rd.video.Preset,
-			KeyframeInterval: rd.video.KeyframeInterval,
-		})
-		if err != nil {
-			rd.encFailed = true
-			r.fail(fmt.Errorf("cannot start the H.264 encoder: %w", err))
+		if !p.openEncoder(rd, w, h, fps) {
 			return 0
 		}
-		rd.enc, rd.outW, rd.outH, rd.outFPS = enc, w, h, fps
-		h264hdr, err := rtmp.AVCSequenceHeader(enc.SPS(), enc.PPS())
-		if err != nil {
-			rd.encFailed = true
-			r.fail(fmt.Errorf("the encoder's H.264 parameters are unusable: %w", err))
-			return 0
-		}
-		rd.videoHeader = h264hdr
-		rd.publishHeaders(p.tracks)
-		p.setOutSize(w, h)
-		r.log.Info("transcoding", "size", fmt.Sprintf("%dx%d", w, h), "fps", fps,
-			"bitrate", media.FormatBitrate(rd.video.Bitrate), "preset", rd.video.Preset,
-			"keyframe_interval", rd.video.KeyframeInterval.String())
 	}
+	return p.encodeFrame(rd, f)
+}
+
+// openEncoder opens a rendition's encoder at w x h and fps and hands its
+// headers to the destinations. It reports false, with the stream failed,
+// when libx264 refuses.
+func (p *pipeline) openEncoder(rd *rendition, w, h int, fps float64) bool {
+	r := p.r
+	enc, err := codec.NewVideoEncoder(codec.VideoEncoderConfig{
+		Width: w, Height: h, FPS: fps,
+		Bitrate: rd.video.Bitrate, Preset: rd.video.Preset,
+		KeyframeInterval: rd.video.KeyframeInterval,
+	})
+	if err != nil {
+		rd.encFailed = true
+		r.fail(fmt.Errorf("cannot start the H.264 encoder: %w", err))
+		return false
+	}
+	rd.enc, rd.outW, rd.outH, rd.outFPS = enc, w, h, fps
+	h264hdr, err := rtmp.AVCSequenceHeader(enc.SPS(), enc.PPS())
+	if err != nil {
+		rd.encFailed = true
+		r.fail(fmt.Errorf("the encoder's H.264 parameters are unusable: %w", err))
+		return false
+	}
+	rd.videoHeader = h264hdr
+	rd.publishHeaders(p.tracks)
+	p.setOutSize(w, h)
+	r.log.Info("transcoding", "size", fmt.Sprintf("%dx%d", w, h), "fps", fps,
+		"bitrate", media.FormatBitrate(rd.video.Bitrate), "preset", rd.video.Preset,
+		"keyframe_interval", rd.video.KeyframeInterval.String())
+	return true
+}
+
+// encodeFrame encodes one picture, the camera's or the slate's, with the
+// rendition's open encoder and sends what comes out; it returns the
+// number of frames produced.
+func (p *pipeline) encodeFrame(rd *rendition, f *codec.Frame) int {
+	r := p.r
 	n := 0
 	err := rd.enc.Encode(f, func(out media.VideoUnit) {
 		n++
 		body := rtmp.VideoTagBody(out)
 		r.counters.outFrames.Add(1)
 		r.counters.outBytes.Add(uint64(len(body)))
-		for _, d := range rd.dests {
-			d.pub.WriteVideo(out.DTS, out.Key, body)
-		}
+		rd.writeVideo(out.DTS, out.Key, body)
 		p.feedSilence(rd, out.DTS)
 	})
 	if n > 0 {
@@ -185,8 +216,8 @@ func (p *pipeline) encode(rd *rendition, f *codec.Frame) int {
 // onAudio copies or converts one audio unit for every rendition.
 func (p *pipeline) onAudio(u media.AudioUnit) error {
 	r := p.r
-	if !p.hasTracks {
-		return nil
+	if !p.hasTracks || p.slate.on {
+		return nil // on slate the slate's silence goes out
 	}
 	u.PTS += p.shift(u.PTS)
 	for _, rd := range r.rends {
@@ -205,6 +236,9 @@ func (p *pipeline) onAudio(u media.AudioUnit) error {
 }
 
 func (p *pipeline) sendAudio(rd *rendition, u media.AudioUnit) {
+	if u.PTS < rd.audioFloor {
+		return
+	}
 	data := u.Data
 	if p.r.muted.Load() {
 		if data = p.muted(rd); data == nil {
@@ -214,9 +248,7 @@ func (p *pipeline) sendAudio(rd *rendition, u media.AudioUnit) {
 	p.meterAudio(rd, data)
 	body := rtmp.AudioTagBody(data)
 	p.r.counters.audioOutBytes.Add(uint64(len(body)))
-	for _, d := range rd.dests {
-		d.pub.WriteAudio(u.PTS, body)
-	}
+	rd.writeAudio(u.PTS, body)
 }
 
 // feedSilence sends silent audio up to just past the video sent at dts.

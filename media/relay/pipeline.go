@@ -16,6 +16,7 @@ import (
 
 	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/codec"
+	"github.com/relaystudio/relaystudio/media/record"
 )
 
 // pipeline is the state owned by the pipeline goroutine: decoders, the
@@ -47,6 +48,8 @@ type pipeline struct {
 	rebase   bool
 	offset   time.Duration
 	lastOut  time.Duration
+
+	slate slateState
 }
 
 func (r *Relay) runPipeline() {
@@ -58,12 +61,17 @@ func (r *Relay) runPipeline() {
 		select {
 		case <-r.ctx.Done():
 			return
+		case now := <-p.slateTick():
+			err = p.onSlateTick(now)
 		case <-r.outputSet:
 			if ch := r.newOutput.Swap(nil); ch != nil {
 				err = p.setOutput(*ch)
 			}
 			if ds := r.newDests.Swap(nil); ds != nil {
 				p.setDestinations(*ds)
+			}
+			if rc := r.newRecord.Swap(nil); rc != nil {
+				p.setRecord(*rc)
 			}
 		case it := <-r.inbox:
 			switch it.kind {
@@ -87,7 +95,13 @@ func (r *Relay) runPipeline() {
 
 // newPipeline starts from what the relay has published so far.
 func newPipeline(r *Relay) *pipeline {
-	return &pipeline{r: r, needKey: true, out: *r.output.Load()}
+	p := &pipeline{r: r, needKey: true, out: *r.output.Load()}
+	if !r.cfg.Slate.Off && len(r.rends) > 0 {
+		p.slate.enabled = true
+		p.slate.lastPicture = time.Now()
+		p.slate.ticker = time.NewTicker(slateCheck)
+	}
+	return p
 }
 
 // publish hands Stats a copy of p.out.
@@ -122,8 +136,12 @@ func (p *pipeline) warn(w string) {
 // close frees every codec context; it runs on the pipeline goroutine.
 func (p *pipeline) close() {
 	p.closeDecoder()
+	if p.slate.ticker != nil {
+		p.slate.ticker.Stop()
+	}
 	for _, rd := range p.r.rends {
 		rd.closeCodecs()
+		rd.slate.close()
 	}
 	p.r.preview.closeConverter()
 }
@@ -185,6 +203,9 @@ func (p *pipeline) setOutput(ch outputChange) error {
 	r.log.Info("output settings changed: the encoder restarts, destinations stay connected", "video", desc, "audio", string(ch.audio.Mode))
 	for _, rd := range r.rends {
 		rd.video, rd.audio = ch.video, ch.audio
+	}
+	if p.slate.on {
+		p.resetSlate() // made again, at the next tick, with the new settings
 	}
 	if !p.hasTracks {
 		return nil // applied when the camera's tracks arrive
@@ -276,5 +297,50 @@ func (p *pipeline) setDestinations(ds []Destination) {
 	}
 	if !stopping {
 		r.log.Info("destinations changed: the camera and the other destinations carry on", "added", len(added), "removed", len(gone), "destinations", len(next))
+	}
+}
+
+// setRecord applies SetRecord: the recording in progress ends (its file
+// closed in the background) and a new one, if asked, starts with the
+// current headers at the next keyframe.
+func (p *pipeline) setRecord(rc RecordConfig) {
+	r := p.r
+	rd := r.rends[0]
+	old := rd.rec
+	if old != nil && rc.Dir != "" && old.Dir == rc.Dir && old.Split == rc.Split {
+		return // the same recording
+	}
+	var rec *record.Recorder
+	if rc.Dir != "" {
+		rec = r.newRecorder(rc)
+		r.startRecorder(rec)
+		if h, ok := rd.headers(p.tracks); ok {
+			rec.SetHeaders(h)
+		}
+	}
+	r.mu.Lock()
+	stopping := r.closed || r.failed != nil
+	if !stopping {
+		rd.rec = rec
+		r.rec.Store(rec)
+	}
+	r.mu.Unlock()
+	gone := old
+	if stopping {
+		gone = rec // Close has the old one: this one is ours to close
+	}
+	if gone != nil {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			gone.Close()
+		}()
+	}
+	if !stopping {
+		if rec != nil {
+			r.log.Info("recording", "dir", rc.Dir)
+		} else {
+			r.log.Info("recording stopped")
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"log/slog"
 	"math"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/media/record"
 	"github.com/relaystudio/relaystudio/media/rtmp"
 	"github.com/relaystudio/relaystudio/media/rtsp"
 	"github.com/relaystudio/relaystudio/media/testsrc"
@@ -57,6 +59,18 @@ type Relay struct {
 	openSource func(*relaySink) source
 
 	preview previewTap
+	// rec records what the destinations get, when Config.Record or
+	// SetRecord asks; the pipeline replaces it, Stats reads it.
+	rec atomic.Pointer[record.Recorder]
+	// newRecord is the latest SetRecord not yet taken by the pipeline.
+	newRecord atomic.Pointer[RecordConfig]
+
+	// slateImage is Config.Slate.Image, read by New; nil for the card.
+	slateImage image.Image
+	// onSlate is set by the pipeline while destinations get the slate:
+	// runSource then probes the camera often rather than wait out its
+	// backoff.
+	onSlate atomic.Bool
 
 	// videoGap is set when the inbox dropped video: the pipeline then waits
 	// for the next keyframe before decoding or copying again.
@@ -108,6 +122,7 @@ type outputState struct {
 	videoMode  VideoMode // what the video is sent as: copy, or h264 (also for an H.265 camera in copy mode)
 	audioMode  AudioMode // the audio setting in force
 	warnings   []string
+	slateSince time.Time // when destinations began to get the slate; zero while they get the camera
 }
 
 // outputChange is what SetOutput hands to the pipeline.
@@ -137,22 +152,36 @@ func New(cfg Config) (*Relay, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
+	var slateImage image.Image
+	if cfg.Slate.Image != "" && !cfg.Slate.Off {
+		img, err := LoadSlateImage(cfg.Slate.Image)
+		if err != nil {
+			return nil, err
+		}
+		slateImage = img
+	}
 	r := &Relay{
-		cfg:       cfg,
-		log:       cfg.Logger.With("stream", cfg.Name),
-		inbox:     make(chan inboxItem, inboxSize),
-		done:      make(chan struct{}),
-		outputSet: make(chan struct{}, 1),
+		cfg:        cfg,
+		log:        cfg.Logger.With("stream", cfg.Name),
+		inbox:      make(chan inboxItem, inboxSize),
+		done:       make(chan struct{}),
+		outputSet:  make(chan struct{}, 1),
+		slateImage: slateImage,
 	}
 	r.openSource = r.newSource
 	r.source.Store(&sourceState{})
 	r.output.Store(&outputState{videoMode: cfg.Video.Mode, audioMode: cfg.Audio.Mode})
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	var all []*destination
-	if len(cfg.Destinations) > 0 {
+	var rec *record.Recorder
+	if cfg.Record.Dir != "" {
+		rec = r.newRecorder(cfg.Record)
+		r.rec.Store(rec)
+	}
+	if len(cfg.Destinations) > 0 || rec != nil {
 		// One rendition per stream for now; destinations that share
 		// settings share its decode and encode.
-		rd := &rendition{video: cfg.Video, audio: cfg.Audio}
+		rd := &rendition{video: cfg.Video, audio: cfg.Audio, rec: rec}
 		for _, d := range cfg.Destinations {
 			rd.dests = append(rd.dests, r.newDestination(d))
 		}
@@ -183,7 +212,7 @@ func (r *Relay) destinations() []*destination { return *r.dests.Load() }
 
 // ErrPreviewOnly is SetDestinations on a relay started without any
 // destination: it has no output to send.
-var ErrPreviewOnly = errors.New("the stream runs for its preview only: start it with its destinations")
+var ErrPreviewOnly = errors.New("the stream runs for its preview only: start it with its destinations or a recording")
 
 // SetDestinations changes where a running stream is sent without touching
 // the camera session, the encoder or the destinations that stay: a
@@ -206,6 +235,41 @@ func (r *Relay) SetDestinations(ds []Destination) error {
 	select {
 	case r.outputSet <- struct{}{}:
 	default: // already signalled: the pipeline takes the latest
+	}
+	return nil
+}
+
+func (r *Relay) newRecorder(rc RecordConfig) *record.Recorder {
+	return &record.Recorder{Dir: rc.Dir, Split: rc.Split, Logger: r.log}
+}
+
+// startRecorder starts a recording. A folder it cannot write stops the
+// recording, not the stream: Stats and the log say why.
+func (r *Relay) startRecorder(rec *record.Recorder) {
+	if err := rec.Start(); err != nil {
+		r.log.Error("not recording: the stream goes on", "error", err)
+	}
+}
+
+// SetRecord starts, moves or stops (an empty Dir) the recording of a
+// running stream, without touching the camera or the destinations: a new
+// recording begins at the next keyframe. It returns an error wrapping
+// ErrInvalid when rc is not valid, and ErrPreviewOnly when the relay was
+// created with neither destinations nor a recording.
+func (r *Relay) SetRecord(rc RecordConfig) error {
+	if len(r.rends) == 0 {
+		return ErrPreviewOnly
+	}
+	c := r.cfg
+	c.Record = rc
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	c = c.withDefaults()
+	r.newRecord.Store(&c.Record)
+	select {
+	case r.outputSet <- struct{}{}:
+	default:
 	}
 	return nil
 }
@@ -235,6 +299,9 @@ func (r *Relay) Start() error {
 		started = append(started, d)
 	}
 	r.log.Info("stream starting", "input", media.RedactURL(r.cfg.Input), "video", r.cfg.Video.Mode, "destinations", len(dests))
+	if rec := r.rec.Load(); rec != nil {
+		r.startRecorder(rec)
+	}
 
 	// Destinations reconnect by themselves until Close: their publishers
 	// own their goroutines.
@@ -244,6 +311,9 @@ func (r *Relay) Start() error {
 	go r.runSource()
 	go func() {
 		r.wg.Wait()
+		if rec := r.rec.Load(); rec != nil {
+			rec.Close() // the pipeline, its only writer, has stopped
+		}
 		close(r.done)
 	}()
 	return nil
@@ -363,10 +433,46 @@ func (r *Relay) runSource() {
 			what = "camera unreachable: retrying"
 		}
 		r.log.Warn(what, "in", delay.Round(100*time.Millisecond).String(), "error", err)
+		// On slate the camera is asked often whether it is back, rather
+		// than left to a backoff step of up to 30 s: after a session that
+		// worked, or when it could not even be reached (a camera that
+		// answers and then fails is left to the backoff).
+		probe := up || errors.Is(err, rtsp.ErrUnreachable)
+		if !r.waitRetry(delay, probe) {
+			return
+		}
+	}
+}
+
+// probeEvery is how often a camera is asked whether it is back while the
+// destinations get the slate.
+const probeEvery = 500 * time.Millisecond
+
+// waitRetry waits delay before the next camera session, or less when probe
+// is set and the camera answers a DESCRIBE while the slate is on. It
+// reports false when the stream is closed meanwhile.
+func (r *Relay) waitRetry(delay time.Duration, probe bool) bool {
+	until := time.After(delay)
+	var tick <-chan time.Time
+	if probe && r.cfg.Input != TestPattern {
+		t := time.NewTicker(probeEvery)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
 		select {
 		case <-r.ctx.Done():
-			return
-		case <-time.After(delay):
+			return false
+		case <-until:
+			return true
+		case <-tick:
+			if !r.onSlate.Load() {
+				continue
+			}
+			if _, err := rtsp.Describe(r.ctx, r.cfg.Input, 2*time.Second); err == nil {
+				r.log.Info("the camera answers again: reconnecting")
+				return true
+			}
 		}
 	}
 }

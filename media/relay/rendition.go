@@ -11,6 +11,7 @@ import (
 
 	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/codec"
+	"github.com/relaystudio/relaystudio/media/record"
 	"github.com/relaystudio/relaystudio/media/rtmp"
 )
 
@@ -20,6 +21,7 @@ type rendition struct {
 	video VideoConfig
 	audio AudioConfig
 	dests []*destination
+	rec   *record.Recorder // the stream's recording, or nil
 
 	enc       *codec.VideoEncoder
 	encFailed bool
@@ -49,6 +51,13 @@ type rendition struct {
 	muteFailed  bool
 	meter       *codec.AudioMeter
 	meterFailed bool
+
+	// encFromSlate: the encoder was opened for the slate, at a size and
+	// rate guessed before the camera's pictures were seen.
+	encFromSlate bool
+	slate        renditionSlate
+	// audioFloor: audio before it is not sent (the slate's went out).
+	audioFloor time.Duration
 }
 
 func (rd *rendition) closeCodecs() {
@@ -95,7 +104,10 @@ func (p *pipeline) configure(rd *rendition) error {
 	if err := p.setupAudio(rd); err != nil {
 		return err
 	}
-	rd.publishHeaders(p.tracks)
+	if !p.slate.on {
+		// On slate the slate's headers stay until the camera's keyframe.
+		rd.publishHeaders(p.tracks)
+	}
 	return nil
 }
 
@@ -227,19 +239,51 @@ func (rd *rendition) publishHeaders(t media.Tracks) {
 		for _, d := range rd.dests {
 			d.pub.SetHeaders(h)
 		}
+		if rd.rec != nil {
+			rd.rec.SetHeaders(h)
+		}
+	}
+}
+
+// writeVideo sends one video tag body to every destination and the
+// recording.
+func (rd *rendition) writeVideo(dts time.Duration, key bool, body []byte) {
+	for _, d := range rd.dests {
+		d.pub.WriteVideo(dts, key, body)
+	}
+	if rd.rec != nil {
+		rd.rec.WriteVideo(dts, key, body)
+	}
+}
+
+// writeAudio sends one audio tag body to every destination and the
+// recording.
+func (rd *rendition) writeAudio(pts time.Duration, body []byte) {
+	for _, d := range rd.dests {
+		d.pub.WriteAudio(pts, body)
+	}
+	if rd.rec != nil {
+		rd.rec.WriteAudio(pts, body)
 	}
 }
 
 // headers are the rendition's metadata and sequence headers, once the
 // video header is known.
 func (rd *rendition) headers(t media.Tracks) (rtmp.Headers, bool) {
-	if rd.videoHeader == nil {
+	video := rd.videoHeader
+	if rd.slate.header != nil {
+		video = rd.slate.header // copy mode on slate: the slate's encoder
+	}
+	if video == nil {
 		return rtmp.Headers{}, false
 	}
 	meta := rtmp.Metadata{Encoder: "Relay Studio"}
-	if rd.video.Mode == VideoCopy {
+	switch {
+	case rd.slate.header != nil:
+		meta.Width, meta.Height, meta.FPS = rd.slate.w, rd.slate.h, rd.slate.fps
+	case rd.video.Mode == VideoCopy:
 		meta.Width, meta.Height, meta.FPS = t.Video.Width, t.Video.Height, t.Video.FPS
-	} else {
+	default:
 		meta.Width, meta.Height, meta.FPS = rd.outW, rd.outH, rd.outFPS
 		meta.VideoBitrate = rd.video.Bitrate
 	}
@@ -251,5 +295,5 @@ func (rd *rendition) headers(t media.Tracks) (rtmp.Headers, bool) {
 			meta.AudioBitrate = rd.audio.Bitrate
 		}
 	}
-	return rtmp.Headers{Metadata: meta, Video: rd.videoHeader, Audio: rd.audioHeader}, true
+	return rtmp.Headers{Metadata: meta, Video: video, Audio: rd.audioHeader}, true
 }

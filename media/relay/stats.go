@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/media/record"
 )
 
 // State of a stream or of one destination: the engine's states
@@ -43,6 +44,11 @@ type Stats struct {
 	Audio         AudioStats         `json:"audio"`
 	Dropped       DropStats          `json:"dropped"`
 	Destinations  []DestinationStats `json:"destinations"`
+	// SlateSince is when destinations began to get the slate in place of
+	// the camera's picture; zero while they get the camera.
+	SlateSince time.Time `json:"slate_since,omitzero"`
+	// Recording is what the stream's recording did; nil without one.
+	Recording *record.Stats `json:"recording,omitempty"`
 	// Warnings are conditions a person should fix (a long camera GOP).
 	Warnings  []string `json:"warnings,omitempty"`
 	LastError string   `json:"last_error,omitempty"`
@@ -192,6 +198,13 @@ func (r *Relay) Stats() Stats {
 		Input:    InputStats{URL: media.RedactURL(r.cfg.Input), Reconnects: src.reconnects},
 		Video:    VideoStats{Mode: out.videoMode, Width: out.outW, Height: out.outH},
 		Audio:    AudioStats{Mode: out.audioMode, Codec: out.audioOut, Muted: r.muted.Load()},
+	}
+	if started && !closed && failed == nil {
+		s.SlateSince = out.slateSince
+	}
+	if rec := r.rec.Load(); rec != nil {
+		rs := rec.Stats()
+		s.Recording = &rs
 	}
 	// The pipeline's tracks count while they are the current session's.
 	hasTracks := out.session != 0 && out.session == src.session && src.retryErr == nil
