@@ -74,10 +74,11 @@ func parseRelayFlags(args []string) (relayOptions, error) {
 		input, videoMode, size, bitrate, preset, keyint       string
 		audioMode, audioBitrate, transport, statsEvery, fpsIn string
 		slate, slateImage, slateAfter, slateGiveUp            string
-		recordDir, recordSplit                                string
+		recordDir, recordSplit, name                          string
 		verbose                                               bool
 	)
 	fs.StringVar(&input, "input", "", "")
+	fs.StringVar(&name, "name", "relay", "")
 	fs.Var(&outputs, "output", "")
 	fs.StringVar(&videoMode, "video", defaultVideoMode, "")
 	fs.StringVar(&size, "size", "", "")
@@ -108,7 +109,10 @@ func parseRelayFlags(args []string) (relayOptions, error) {
 
 	opt := relayOptions{verbose: verbose}
 	c := &opt.cfg
-	c.Name = "relay"
+	c.Name = strings.TrimSpace(name)
+	if c.Name == "" {
+		return opt, usagef("--name: give the stream a name (it is in the logs and on the slate)")
+	}
 	c.Input = input
 	c.RTSPTransport = transport
 	if input == "" {

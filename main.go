@@ -64,6 +64,7 @@ Usage:
 Relay flags:
   --input URL            rtsp://[user:pass@]host[:port]/path, rtsps://..., or test://pattern
   --output URL           rtmp(s)://host[:port]/app/STREAM-KEY (repeat for several destinations)
+  --name NAME            the stream's name, in the logs and on the slate (default relay)
   --video copy|h264      copy the camera's H.264 as is (default), or re-encode with x264
   --size WxH             output size for h264, e.g. 1280x720, or x720 to keep the aspect ratio
   --fps N                output frame rate for h264 (default: the camera's)
