@@ -106,6 +106,9 @@ func badge(v *streamView) (string, color.Color) {
 		}
 		return "idle", colGrey
 	}
+	if !v.stats.SlateSince.IsZero() && v.streaming() {
+		return "on slate", colAmber
+	}
 	if v.stats.Input.Lost() {
 		return "no signal", colRed
 	}

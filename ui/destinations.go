@@ -233,9 +233,12 @@ func destStateOf(v *streamView, d settings.Destination) destState {
 	var out destState
 	switch ds.State {
 	case relay.StateLive:
-		if v.stats.Input.Lost() {
+		switch {
+		case !v.stats.SlateSince.IsZero():
+			out = destState{text: fmt.Sprintf("live %s · %s · %s", onSlate(v.stats), formatKbps(ds.BitrateKbps), formatFPS(ds.FPS)), health: HealthAmber}
+		case v.stats.Input.Lost():
 			out = destState{text: "connected; camera lost: waiting for pictures", health: HealthAmber}
-		} else {
+		default:
 			out = destState{text: fmt.Sprintf("live · %s · %s", formatKbps(ds.BitrateKbps), formatFPS(ds.FPS)), health: HealthGreen}
 		}
 	case relay.StateConnecting, relay.StateIdle:

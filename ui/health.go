@@ -35,6 +35,11 @@ func (h Health) String() string {
 // the zero value) and says why, in words for people. Dropped frames count
 // only when they grew since prev, so one bad second does not stay amber.
 func healthOf(prev, cur relay.Stats, streaming bool) (Health, string) {
+	// The camera is away but the slate keeps the destinations live: the
+	// audience sees the slate, the broadcast goes on.
+	if streaming && !cur.SlateSince.IsZero() && cur.State != relay.StateFailed && anyDestinationLive(cur) {
+		return HealthAmber, onSlate(cur) + ": camera lost: " + nonEmpty(cur.Input.Reason, cur.LastError, "reconnecting")
+	}
 	switch cur.State {
 	case relay.StateFailed, relay.StateRefused:
 		return HealthRed, nonEmpty(cur.Reason, cur.LastError, string(cur.State))
@@ -78,6 +83,9 @@ func healthOf(prev, cur relay.Stats, streaming bool) (Health, string) {
 		amber = append(amber, fmt.Sprintf("encoder too slow (%.2fx real time): choose a faster preset, a smaller size, or a lighter preview (5 fps, under the picture)", cur.Video.Speed))
 	}
 	amber = append(amber, cur.Warnings...)
+	if rec := cur.Recording; streaming && rec != nil && rec.Error != "" {
+		amber = append(amber, "recording stopped: "+rec.Error)
+	}
 	switch {
 	case len(amber) > 0:
 		return HealthAmber, strings.Join(amber, "; ")
@@ -99,4 +107,18 @@ func nonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// onSlate words the slate's state: "on slate since 12:03".
+func onSlate(st relay.Stats) string {
+	return "on slate since " + st.SlateSince.Local().Format("15:04")
+}
+
+func anyDestinationLive(st relay.Stats) bool {
+	for _, d := range st.Destinations {
+		if d.State == relay.StateLive {
+			return true
+		}
+	}
+	return false
 }

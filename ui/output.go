@@ -1,16 +1,21 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/media/relay"
 	"github.com/relaystudio/relaystudio/settings"
+	"github.com/relaystudio/relaystudio/studio"
 )
 
 // outputPanel is the selected stream's video and audio settings. Every
@@ -21,11 +26,22 @@ type outputPanel struct {
 	audioMode                        *widget.Select
 	customSize, fps, bitrate, keyint *widget.Entry
 	audioBitrate                     *widget.Entry
-	msg                              *widget.Label
+	// The slate: on or off, its picture, how soon and for how long.
+	slateOn                          *widget.Check
+	slateImage, slateAfter, slateEnd *widget.Entry
+	slateChoose                      *widget.Button
+	// The recording: on or off, its folder, how long each file runs.
+	record                 *widget.Check
+	recordDir, recordSplit *widget.Entry
+	recordChoose           *widget.Button
+	msg                    *widget.Label
 	// filling is set while fill shows a stream: the fields' callbacks
 	// must not save what they are only shown.
 	filling bool
 	root    fyne.CanvasObject
+	// airRoot is the "Slate & recording" tab, airMsg its message.
+	airRoot fyne.CanvasObject
+	airMsg  *widget.Label
 }
 
 const transcodeLabel = "transcode (h264)"
@@ -44,7 +60,17 @@ func (s *Studio) newOutputPanel() *outputPanel {
 	p.keyint = widget.NewEntry()
 	p.audioMode = widget.NewSelect([]string{settings.AudioAuto, settings.AudioCopy, settings.AudioAAC, settings.AudioSilent, settings.AudioNone}, func(string) { s.applyOutput() })
 	p.audioBitrate = widget.NewEntry()
-	for _, e := range []*widget.Entry{p.customSize, p.fps, p.bitrate, p.keyint, p.audioBitrate} {
+	p.slateOn = widget.NewCheck("While the camera is away, send a slate", func(bool) { p.enable(); s.applyOutput() })
+	p.slateImage = widget.NewEntry()
+	p.slateImage.SetPlaceHolder("none: a card with a clock")
+	p.slateChoose = widget.NewButton("Choose…", func() { s.chooseSlateImage() })
+	p.slateAfter = widget.NewEntry()
+	p.slateEnd = widget.NewEntry()
+	p.record = widget.NewCheck("Record what goes out", func(bool) { p.enable(); s.applyOutput() })
+	p.recordDir = widget.NewEntry()
+	p.recordChoose = widget.NewButton("Choose…", func() { s.chooseRecordDir() })
+	p.recordSplit = widget.NewEntry()
+	for _, e := range []*widget.Entry{p.customSize, p.fps, p.bitrate, p.keyint, p.audioBitrate, p.slateImage, p.slateAfter, p.slateEnd, p.recordDir, p.recordSplit} {
 		e.OnChanged = func(string) {
 			if !p.filling {
 				s.outputEdit.Call(s.applyOutput)
@@ -64,7 +90,19 @@ func (s *Studio) newOutputPanel() *outputPanel {
 		widget.NewFormItem("Audio", p.audioMode),
 		widget.NewFormItem("Audio bitrate", p.audioBitrate),
 	)
+	air := widget.NewForm(
+		widget.NewFormItem("Slate", p.slateOn),
+		widget.NewFormItem("Slate picture", container.NewBorder(nil, nil, nil, p.slateChoose, p.slateImage)),
+		widget.NewFormItem("Slate after", p.slateAfter),
+		widget.NewFormItem("Stop after", p.slateEnd),
+		widget.NewFormItem("Record", p.record),
+		widget.NewFormItem("Into", container.NewBorder(nil, nil, nil, p.recordChoose, p.recordDir)),
+		widget.NewFormItem("New file every", p.recordSplit),
+	)
+	p.airMsg = widget.NewLabel("")
+	p.airMsg.Wrapping = fyne.TextWrapWord
 	p.root = newVScroll(container.NewVBox(form, p.msg))
+	p.airRoot = newVScroll(container.NewVBox(air, p.airMsg))
 	return p
 }
 
@@ -92,7 +130,18 @@ func (p *outputPanel) fill(st settings.Stream) {
 	p.keyint.SetText(st.Video.KeyframeInterval)
 	p.audioMode.SetSelected(st.Audio.Mode)
 	p.audioBitrate.SetText(st.Audio.Bitrate)
+	p.slateOn.SetChecked(st.Slate.Enabled)
+	p.slateImage.SetText(st.Slate.Image)
+	p.slateAfter.SetText(st.Slate.After)
+	p.slateEnd.SetText(st.Slate.GiveUp)
+	p.record.SetChecked(st.Record)
+	p.recordDir.SetText(st.RecordDir)
+	def := st
+	def.RecordDir = ""
+	p.recordDir.SetPlaceHolder(studio.RecordingDir(def))
+	p.recordSplit.SetText(st.RecordSplit)
 	p.msg.SetText("")
+	p.airMsg.SetText("")
 	p.enable()
 }
 
@@ -106,6 +155,30 @@ func (p *outputPanel) enable() {
 		setEnabled(w, p.transcode())
 	}
 	setEnabled(p.customSize, p.transcode() && p.resolution.Selected == "Custom")
+	for _, w := range []fyne.Disableable{p.slateImage, p.slateChoose, p.slateAfter, p.slateEnd} {
+		setEnabled(w, p.slateOn.Checked)
+	}
+	for _, w := range []fyne.Disableable{p.recordDir, p.recordChoose, p.recordSplit} {
+		setEnabled(w, p.record.Checked)
+	}
+}
+
+// readRecord returns the recording's fields on top of old.
+func (p *outputPanel) readRecord(old settings.Stream) settings.Stream {
+	old.Record = p.record.Checked
+	old.RecordDir = strings.TrimSpace(p.recordDir.Text)
+	old.RecordSplit = strings.TrimSpace(p.recordSplit.Text)
+	return old
+}
+
+// readSlate returns the slate's fields as settings.
+func (p *outputPanel) readSlate() settings.Slate {
+	return settings.Slate{
+		Enabled: p.slateOn.Checked,
+		Image:   strings.TrimSpace(p.slateImage.Text),
+		After:   strings.TrimSpace(p.slateAfter.Text),
+		GiveUp:  strings.TrimSpace(p.slateEnd.Text),
+	}
 }
 
 // read returns the fields as settings on top of old, or says what is
@@ -154,23 +227,46 @@ func (s *Studio) applyOutput() {
 		p.msg.SetText(err.Error())
 		return
 	}
-	if v == old.Video && a == old.Audio {
+	sl := p.readSlate()
+	rec := p.readRecord(old)
+	recChanged := rec.Record != old.Record || rec.RecordDir != old.RecordDir || rec.RecordSplit != old.RecordSplit
+	outChanged := v != old.Video || a != old.Audio
+	if !outChanged && sl == old.Slate && !recChanged {
 		return
+	}
+	// Each tab says what became of its own change.
+	say := p.msg.SetText
+	if !outChanged {
+		say = p.airMsg.SetText
+	}
+	if sl.Image != "" && sl.Enabled && sl.Image != old.Slate.Image {
+		if _, err := relay.LoadSlateImage(sl.Image); err != nil {
+			say("Not saved: " + fieldMessage(err))
+			return
+		}
 	}
 	err = s.commit(func(c *settings.Config) {
 		c.Streams[i].Video = v
 		c.Streams[i].Audio = a
+		c.Streams[i].Slate = sl
+		c.Streams[i].Record, c.Streams[i].RecordDir, c.Streams[i].RecordSplit = rec.Record, rec.RecordDir, rec.RecordSplit
 	})
 	if err != nil {
-		p.msg.SetText("Not saved: " + err.Error())
+		say("Not saved: " + err.Error())
 		s.log.Warn("output settings not saved", "stream", old.Name, "error", err)
 		return
 	}
 	msg := "Saved."
-	if s.views[i].streaming() {
+	switch {
+	case !s.views[i].streaming():
+	case outChanged:
 		msg = s.applyLive(i)
+	case recChanged:
+		msg = s.applyRecord(i)
+	default:
+		msg = "Saved: the slate's settings apply when the stream next starts."
 	}
-	p.msg.SetText(msg)
+	say(msg)
 	s.refreshStatsPanel()
 	s.refreshButtons()
 }
@@ -185,4 +281,57 @@ func (s *Studio) applyLive(i int) string {
 		return "Saved; the stream restarts to apply it."
 	}
 	return "Saved and applied: the encoder restarts, destinations stay connected and resume at the next keyframe (a second or two)."
+}
+
+// fieldMessage is an engine settings error without its "invalid stream
+// settings" prefix: the form says which field it is about.
+func fieldMessage(err error) string {
+	var fe *relay.FieldError
+	if errors.As(err, &fe) {
+		return fe.Msg
+	}
+	return err.Error()
+}
+
+// chooseSlateImage lets the person pick the slate's picture.
+func (s *Studio) chooseSlateImage() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		path := r.URI().Path()
+		r.Close()
+		s.output.slateImage.SetText(path)
+		s.outputEdit.Stop()
+		s.applyOutput()
+	}, s.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".png", ".jpg", ".jpeg"}))
+	d.Show()
+}
+
+// applyRecord starts, moves or stops the recording of live stream i as
+// saved, and says what happens.
+func (s *Studio) applyRecord(i int) string {
+	saved := s.cfg.Streams[i]
+	if err := s.views[i].stream.ApplyRecord(saved); err != nil {
+		s.log.Warn("the recording could not be changed live", "stream", saved.Name, "error", err)
+		return "Saved; the recording changes when the stream next starts (" + fieldMessage(err) + ")."
+	}
+	if !saved.Record {
+		return "Saved: recording stopped; the stream goes on."
+	}
+	return "Saved: recording into " + studio.RecordingDir(saved) + "."
+}
+
+// chooseRecordDir lets the person pick the folder of the recordings.
+func (s *Studio) chooseRecordDir() {
+	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
+		if err != nil || u == nil {
+			return
+		}
+		s.output.recordDir.SetText(u.Path())
+		s.outputEdit.Stop()
+		s.applyOutput()
+	}, s.win)
+	d.Show()
 }

@@ -45,6 +45,11 @@ func TestHealthOf(t *testing.T) {
 		{"connecting", relay.Stats{}, relay.Stats{State: relay.StateConnecting}, true, HealthAmber, "connecting"},
 		{"camera lost", live, relay.Stats{State: relay.StateConnecting, Reason: "waiting for the source", LastError: "sent no video for 5s",
 			Input: relay.InputStats{State: relay.StateConnecting, Reconnects: 1}}, true, HealthRed, "camera lost: sent no video"},
+		{"on slate", live, relay.Stats{State: relay.StateRetrying, Reason: "retrying in 1s: connection refused", SlateSince: time.Date(2026, 12, 1, 12, 3, 0, 0, time.Local),
+			Input:        relay.InputStats{State: relay.StateRetrying, Reason: "retrying in 1s: connection refused", Reconnects: 1},
+			Destinations: []relay.DestinationStats{{Name: "YT", State: relay.StateLive}}}, true, HealthAmber, "on slate since 12:03: camera lost: retrying in 1s"},
+		{"on slate, destination down", live, relay.Stats{State: relay.StateRetrying, Reason: "retrying in 1s: connection refused", SlateSince: time.Now(),
+			Destinations: []relay.DestinationStats{{Name: "YT", State: relay.StateRetrying}}}, true, HealthRed, "retrying in 1s"},
 	}
 	for _, c := range cases {
 		h, why := healthOf(c.prev, c.cur, c.streaming)

@@ -145,6 +145,9 @@ func (p *previewPanel) refreshStatus(v *streamView, f statsFields) {
 	if v != nil && v.stream.Muted() {
 		status += "  MUTED"
 	}
+	if v != nil && v.streaming() && v.stats.Recording != nil && v.stats.Recording.Recording {
+		status += "  ● REC"
+	}
 	if status != p.status.Text {
 		p.status.SetText(status)
 	}
@@ -199,6 +202,12 @@ func (p *previewPanel) refreshSignal(v *streamView) {
 		switch {
 		case st.State == relay.StateFailed:
 			msg = "NO SIGNAL\n" + st.Reason
+		case !st.SlateSince.IsZero():
+			why := "no pictures from the camera"
+			if st.Input.State == relay.StateRetrying {
+				why = "camera lost: " + st.Input.Reason
+			}
+			msg = "NO SIGNAL: destinations get the slate\n" + why
 		case st.Input.State == relay.StateRetrying:
 			msg = "NO SIGNAL\ncamera lost: " + st.Input.Reason
 		case st.Input.State == relay.StateConnecting && st.Input.Reconnects > 0:

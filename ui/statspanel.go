@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/relay"
 	"github.com/relaystudio/relaystudio/settings"
 )
@@ -168,6 +169,8 @@ func fieldsOf(v *streamView, saved settings.Stream) statsFields {
 		return f
 	}
 	switch vs := st.Video; {
+	case !st.SlateSince.IsZero():
+		f.Video = fmt.Sprintf("the slate since %s (camera lost) · %s · %s · %s", st.SlateSince.Local().Format("15:04"), formatSize(vs.Width, vs.Height), formatFPS(vs.FPS), formatKbps(vs.BitrateKbps))
 	case in.State != relay.StateLive:
 		f.Video = "waiting for the camera: nothing is sent"
 	case vs.Width == 0:
@@ -245,13 +248,5 @@ func formatKbps(kbps float64) string {
 
 // formatUptime words a duration as 1 h 02 min, 3 min 05 s or 12 s.
 func formatUptime(sec float64) string {
-	d := time.Duration(sec) * time.Second
-	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
-	switch {
-	case h > 0:
-		return fmt.Sprintf("%d h %02d min", h, m)
-	case m > 0:
-		return fmt.Sprintf("%d min %02d s", m, s)
-	}
-	return fmt.Sprintf("%d s", s)
+	return media.FormatDuration(time.Duration(sec) * time.Second)
 }
