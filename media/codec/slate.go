@@ -135,14 +135,18 @@ var (
 	cardTitleColour    = color.RGBA{0xff, 0xff, 0xff, 0xff}
 )
 
+// parseCardFonts reads the fonts of the slate's card and the overlay's
+// text, once.
+func parseCardFonts() {
+	if cardBold, errCardFonts = opentype.Parse(gobold.TTF); errCardFonts == nil {
+		cardText, errCardFonts = opentype.Parse(goregular.TTF)
+	}
+}
+
 // drawCard fills dst with the card's background and its two lines of
 // text, centred a little above the middle (the clock goes below).
 func drawCard(dst *image.RGBA, title, message string) error {
-	cardFontsOnce.Do(func() {
-		if cardBold, errCardFonts = opentype.Parse(gobold.TTF); errCardFonts == nil {
-			cardText, errCardFonts = opentype.Parse(goregular.TTF)
-		}
-	})
+	cardFontsOnce.Do(parseCardFonts)
 	if errCardFonts != nil {
 		return fmt.Errorf("slate fonts: %w", errCardFonts)
 	}

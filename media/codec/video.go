@@ -184,7 +184,8 @@ type VideoEncoder struct {
 	origin   time.Duration // PTS of output frame 0
 	next     int64         // index of the next output frame
 	flushed  bool
-	forceKey bool // the next picture encoded is a keyframe (ForceKeyframe)
+	forceKey bool     // the next picture encoded is a keyframe (ForceKeyframe)
+	overlay  *Overlay // drawn on every picture after scaling (SetOverlay)
 }
 
 // NewVideoEncoder opens libx264 with c.
@@ -332,6 +333,12 @@ func (e *VideoEncoder) Encode(f *Frame, fn func(media.VideoUnit)) error {
 		return err
 	}
 	defer e.scaled.Unref()
+	if e.overlay != nil {
+		// The scaled picture is a fresh buffer of the encoder's own.
+		if err := e.overlay.apply(e.scaled, time.Now()); err != nil {
+			return err
+		}
+	}
 	for ; e.next <= slot; e.next++ {
 		e.scaled.SetPts(e.next)
 		if e.forceKey {
@@ -348,6 +355,17 @@ func (e *VideoEncoder) Encode(f *Frame, fn func(media.VideoUnit)) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// SetOverlay draws o (made for the encoder's size) on every picture from
+// the next one on; nil draws nothing. The encoder does not own o: the
+// caller closes it once it is replaced.
+func (e *VideoEncoder) SetOverlay(o *Overlay) error {
+	if o != nil && (o.w != e.cfg.Width || o.h != e.cfg.Height) {
+		return fmt.Errorf("overlay for %dx%d on a %dx%d encoder", o.w, o.h, e.cfg.Width, e.cfg.Height)
+	}
+	e.overlay = o
 	return nil
 }
 
