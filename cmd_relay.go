@@ -56,6 +56,15 @@ var relayFlags = map[string]string{
 	"slate.after":             "--slate-after",
 	"slate.give_up":           "--slate-give-up",
 	"record.split":            "--record-split",
+	"overlay.image":           "--logo",
+	"overlay.image_corner":    "--logo-position",
+	"overlay.image_width":     "--logo-width",
+	"overlay.image_opacity":   "--logo-opacity",
+	"overlay.margin":          "--overlay-margin",
+	"overlay.text":            "--text",
+	"overlay.text_size":       "--text-size",
+	"overlay.text_colour":     "--text-colour",
+	"overlay.text_corner":     "--text-position",
 }
 
 // relayOptions is what the relay sub-command was asked to do.
@@ -69,6 +78,7 @@ type relayOptions struct {
 // stream configuration.
 func parseRelayFlags(args []string) (relayOptions, error) {
 	fs := newFlagSet("relay")
+	var opt0 relay.Config // the overlay's flags land here
 	var (
 		outputs                                               listFlag
 		input, videoMode, size, bitrate, preset, keyint       string
@@ -93,6 +103,18 @@ func parseRelayFlags(args []string) (relayOptions, error) {
 	fs.StringVar(&slateImage, "slate-image", "", "")
 	fs.StringVar(&slateAfter, "slate-after", defaultSlateAfter, "")
 	fs.StringVar(&slateGiveUp, "slate-give-up", defaultSlateGiveUp, "")
+	o := &opt0.Overlay
+	fs.StringVar(&o.Image, "logo", "", "")
+	fs.StringVar(&o.ImageCorner, "logo-position", "", "")
+	fs.IntVar(&o.ImageWidth, "logo-width", 0, "")
+	fs.Float64Var(&o.ImageOpacity, "logo-opacity", 0, "")
+	fs.IntVar(&o.Margin, "overlay-margin", 0, "")
+	fs.StringVar(&o.Text, "text", "", "")
+	fs.IntVar(&o.TextSize, "text-size", 0, "")
+	fs.StringVar(&o.TextColour, "text-colour", "", "")
+	fs.StringVar(&o.TextCorner, "text-position", "", "")
+	fs.BoolVar(&o.TextBox, "text-box", false, "")
+	fs.BoolVar(&o.Clock, "clock", false, "")
 	fs.StringVar(&recordDir, "record", "", "")
 	fs.StringVar(&recordSplit, "record-split", settings.DefaultRecordSplit, "")
 	fs.StringVar(&statsEvery, "stats", "0", "")
@@ -128,8 +150,10 @@ func parseRelayFlags(args []string) (relayOptions, error) {
 	// The flags are parsed here; what their values may be is the engine's
 	// to check (Validate), and its errors name the flag.
 	c.Video.Mode = relay.VideoMode(videoMode)
+	c.Overlay = opt0.Overlay
 	if c.Video.Mode == relay.VideoCopy {
-		for _, f := range []string{"size", "fps", "bitrate", "preset", "keyint"} {
+		for _, f := range []string{"size", "fps", "bitrate", "preset", "keyint", "logo", "logo-position", "logo-width",
+			"logo-opacity", "overlay-margin", "text", "text-size", "text-colour", "text-position", "text-box", "clock"} {
 			if set[f] {
 				return opt, usagef("--%s needs --video h264: copy mode passes the camera's video through untouched", f)
 			}
@@ -175,6 +199,15 @@ func parseRelayFlags(args []string) (relayOptions, error) {
 	}
 	if c.Slate.GiveUp, err = media.ParseSlateGiveUp(slateGiveUp); err != nil {
 		return opt, usagef("--slate-give-up: %v", err)
+	}
+	if c.Overlay.Image != "" {
+		if _, err := relay.LoadOverlayImage(c.Overlay.Image); err != nil {
+			var fe *relay.FieldError
+			if errors.As(err, &fe) {
+				return opt, usagef("--logo: %s", fe.Msg)
+			}
+			return opt, usagef("--logo: %v", err)
+		}
 	}
 	if c.Slate.Image = slateImage; slateImage != "" {
 		// Read now, so that a wrong file is a usage error that names the

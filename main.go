@@ -76,6 +76,11 @@ Relay flags:
                          silent AAC when the camera has no audio (default)
   @AUDIO_BITRATE@bitrate of re-encoded AAC
   --rtsp-transport auto|tcp|udp
+  --logo FILE            a PNG or JPEG logo over the picture (h264); --logo-position top-left|
+                         top-right|bottom-left|bottom-right|center, --logo-width N, --logo-opacity 0.8
+  --text TEXT            a line of text over the picture (h264); --text-position, --text-size N,
+                         --text-colour #RRGGBB, --text-box (a dark box behind it); --overlay-margin N
+  --clock                the time of day over the picture (h264)
   --slate on|off         while the camera is away, send a picture and silence so that
                          platforms keep the broadcast (default on)
   --slate-image FILE     a PNG or JPEG picture for the slate (default: a card with a clock)

@@ -2,8 +2,10 @@ package media
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -215,6 +217,31 @@ func parseSpan(what, s string, lo, hi time.Duration, bounds string) (time.Durati
 // "1h", or seconds as a number.
 func ParseRecordSplit(s string) (time.Duration, error) {
 	return parseSpan("record split", s, MinRecordSplit, MaxRecordSplit, "10s and 24h (60m is usual)")
+}
+
+// Corners are where an overlay's logo or text may go.
+var Corners = []string{"top-left", "top-right", "bottom-left", "bottom-right", "center"}
+
+// CheckCorner returns an error naming the corners when c is not one; empty
+// is the default.
+func CheckCorner(c string) error {
+	if c == "" || slices.Contains(Corners, c) {
+		return nil
+	}
+	return fmt.Errorf("position %q: want %s", c, strings.Join(Corners, ", "))
+}
+
+// ParseColour reads #RRGGBB (or RRGGBB); empty is white.
+func ParseColour(s string) (color.RGBA, error) {
+	t := strings.TrimPrefix(strings.TrimSpace(s), "#")
+	if t == "" {
+		return color.RGBA{0xff, 0xff, 0xff, 0xff}, nil
+	}
+	v, err := strconv.ParseUint(t, 16, 32)
+	if err != nil || len(t) != 6 {
+		return color.RGBA{}, fmt.Errorf("colour %q: want #RRGGBB, such as #FFFFFF for white", s)
+	}
+	return color.RGBA{uint8(v >> 16), uint8(v >> 8), uint8(v), 0xff}, nil
 }
 
 // Presets are the libx264 presets a stream may use, fastest first.

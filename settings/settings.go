@@ -156,6 +156,8 @@ type Stream struct {
 	// RecordSplit starts a new file after this long, such as "60m". It
 	// defaults to 60m.
 	RecordSplit string `toml:"record_split"`
+	// Overlay is drawn over the picture when the video is transcoded.
+	Overlay Overlay `toml:"overlay"`
 	// Slate is what destinations get while the camera is away.
 	Slate Slate `toml:"slate"`
 	// Destinations are the RTMP(S) servers this stream is pushed to.
@@ -189,6 +191,37 @@ type Audio struct {
 	// Bitrate is the AAC bitrate such as "128k". It defaults to 128k.
 	Bitrate string `toml:"bitrate"`
 }
+
+// Overlay is a logo, a line of text and a clock drawn over a transcoded
+// picture; every field is optional, and zero means its default.
+type Overlay struct {
+	// Image is a PNG or JPEG logo.
+	Image string `toml:"image,omitempty"`
+	// ImagePosition is top-left (the default), top-right, bottom-left,
+	// bottom-right or center.
+	ImagePosition string `toml:"image_position,omitempty" comment:"top-left | top-right | bottom-left | bottom-right | center"`
+	// ImageWidth in pixels of the output; 0: the logo's own.
+	ImageWidth int `toml:"image_width,omitempty"`
+	// ImageOpacity from 0.05 to 1; 0: opaque.
+	ImageOpacity float64 `toml:"image_opacity,omitempty"`
+	// Margin from the edges in pixels; 0: 16.
+	Margin int `toml:"margin,omitempty"`
+	// Text is one line.
+	Text string `toml:"text,omitempty"`
+	// TextSize in pixels; 0: a twentieth of the height.
+	TextSize int `toml:"text_size,omitempty"`
+	// TextColour is #RRGGBB; empty: white.
+	TextColour string `toml:"text_colour,omitempty"`
+	// TextPosition is where the text goes (bottom-left by default).
+	TextPosition string `toml:"text_position,omitempty"`
+	// TextBox puts a translucent black box behind the text.
+	TextBox bool `toml:"text_box,omitempty"`
+	// Clock draws the time of day at the bottom.
+	Clock bool `toml:"clock,omitempty"`
+}
+
+// Empty reports whether the overlay draws nothing.
+func (o Overlay) Empty() bool { return o.Image == "" && o.Text == "" && !o.Clock }
 
 // Slate is what a stream's destinations get while its camera is away: a
 // picture and silence at the stream's settings, so that platforms keep

@@ -52,6 +52,19 @@ keyframe_interval = "1500ms"
 mode = "aac"
 bitrate = "96k"
 
+[streams.overlay]
+image = "/home/me/logo.png"
+image_position = "top-right"
+image_width = 200
+image_opacity = 0.8
+margin = 24
+text = "Front door"
+text_size = 30
+text_colour = "#FFCC00"
+text_position = "bottom-right"
+text_box = true
+clock = true
+
 [streams.slate]
 enabled = false
 image = "/home/me/slate.png"
@@ -92,6 +105,8 @@ func fullConfig() *Config {
 				RecordDir:     "/srv/recordings/door",
 				RecordSplit:   "30m",
 				Slate:         Slate{Enabled: false, Image: "/home/me/slate.png", After: "5s", GiveUp: "2h"},
+				Overlay: Overlay{Image: "/home/me/logo.png", ImagePosition: "top-right", ImageWidth: 200, ImageOpacity: 0.8, Margin: 24,
+					Text: "Front door", TextSize: 30, TextColour: "#FFCC00", TextPosition: "bottom-right", TextBox: true, Clock: true},
 				Destinations: []Destination{
 					{Name: "YouTube", URL: "rtmps://a.rtmps.youtube.com/live2", Key: secretKey, Enabled: false},
 					{Name: "Own server", URL: "rtmp://127.0.0.1:1935/live/sub", Key: secretKey2, Enabled: true},

@@ -48,6 +48,7 @@ func (c *Config) Validate() error {
 		v.video(sp+".video", s.Video)
 		v.audio(sp+".audio", s.Audio)
 		v.slate(sp+".slate", s.Slate)
+		v.overlay(sp+".overlay", s.Overlay)
 		if _, err := s.RecordSplitDuration(); err != nil {
 			v.addf(sp+".record_split", "%v", err)
 		}
@@ -191,6 +192,35 @@ func (v *validator) slate(path string, s Slate) {
 	}
 	if s.Image != strings.TrimSpace(s.Image) {
 		v.addf(path+".image", "remove the spaces at the start or end")
+	}
+}
+
+// overlay checks an overlay's values; its logo is read when the stream
+// starts.
+func (v *validator) overlay(path string, o Overlay) {
+	if err := media.CheckCorner(o.ImagePosition); err != nil {
+		v.addf(path+".image_position", "%v", err)
+	}
+	if err := media.CheckCorner(o.TextPosition); err != nil {
+		v.addf(path+".text_position", "%v", err)
+	}
+	if o.ImageWidth < 0 || o.ImageWidth > 3840 {
+		v.addf(path+".image_width", "%d: want 0 (the logo's own) to 3840 pixels", o.ImageWidth)
+	}
+	if math.IsNaN(o.ImageOpacity) || o.ImageOpacity != 0 && (o.ImageOpacity < 0.05 || o.ImageOpacity > 1) {
+		v.addf(path+".image_opacity", "%v: want 0.05 to 1", o.ImageOpacity)
+	}
+	if o.Margin < 0 || o.Margin > 500 {
+		v.addf(path+".margin", "%d: want 0 to 500 pixels", o.Margin)
+	}
+	if o.TextSize < 0 || o.TextSize > 400 {
+		v.addf(path+".text_size", "%d: want 0 (a twentieth of the height) to 400 pixels", o.TextSize)
+	}
+	if len(o.Text) > 200 || strings.ContainsAny(o.Text, "\r\n") {
+		v.addf(path+".text", "one line of at most 200 characters")
+	}
+	if _, err := media.ParseColour(o.TextColour); err != nil {
+		v.addf(path+".text_colour", "%v", err)
 	}
 }
 

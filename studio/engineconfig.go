@@ -51,9 +51,10 @@ func EngineConfig(s settings.Stream, log *slog.Logger) (relay.Config, error) {
 			Mode: relay.VideoMode(s.Video.Mode), Size: size, FPS: s.Video.FPS,
 			Bitrate: vb, Preset: s.Video.Preset, KeyframeInterval: ki,
 		},
-		Audio:  relay.AudioConfig{Mode: relay.AudioMode(s.Audio.Mode), Bitrate: ab},
-		Slate:  relay.SlateConfig{Off: !s.Slate.Enabled, Image: s.Slate.Image, After: after, GiveUp: giveUp},
-		Logger: log,
+		Audio:   relay.AudioConfig{Mode: relay.AudioMode(s.Audio.Mode), Bitrate: ab},
+		Slate:   relay.SlateConfig{Off: !s.Slate.Enabled, Image: s.Slate.Image, After: after, GiveUp: giveUp},
+		Overlay: OverlayConfig(s.Overlay),
+		Logger:  log,
 	}
 	if s.Record {
 		c.Record = relay.RecordConfig{Dir: RecordingDir(s), Split: split}
@@ -97,4 +98,13 @@ func FileName(name string) string {
 		return "stream"
 	}
 	return name
+}
+
+// OverlayConfig is a saved overlay in the engine's terms.
+func OverlayConfig(o settings.Overlay) relay.OverlayConfig {
+	return relay.OverlayConfig{
+		Image: o.Image, ImageCorner: o.ImagePosition, ImageWidth: o.ImageWidth, ImageOpacity: o.ImageOpacity,
+		Margin: o.Margin, Text: o.Text, TextSize: o.TextSize, TextColour: o.TextColour,
+		TextCorner: o.TextPosition, TextBox: o.TextBox, Clock: o.Clock,
+	}
 }

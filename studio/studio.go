@@ -401,6 +401,16 @@ func (st *Stream) ApplyDestinations(saved settings.Stream) error {
 	return r.SetDestinations(cfg.Destinations)
 }
 
+// ApplyOverlay hands saved's overlay to the running relay: it is drawn
+// from the next picture on, nothing reconnects.
+func (st *Stream) ApplyOverlay(saved settings.Stream) error {
+	r := st.Relay()
+	if r == nil || st.Mode() != Live {
+		return errors.New("the stream is not live")
+	}
+	return r.SetOverlay(OverlayConfig(saved.Overlay))
+}
+
 // ApplyRecord starts, moves or stops the recording of the running live
 // relay as saved says, without touching its camera or destinations.
 func (st *Stream) ApplyRecord(saved settings.Stream) error {

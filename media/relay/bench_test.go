@@ -14,6 +14,7 @@ import (
 	rtmpmsg "github.com/yutopp/go-rtmp/message"
 
 	"github.com/relaystudio/relaystudio/internal/testpeer/fakecam"
+	"github.com/relaystudio/relaystudio/internal/testx"
 	"github.com/relaystudio/relaystudio/media"
 )
 
@@ -67,10 +68,10 @@ func startArrivalIngest(b *testing.B) (*arrivalIngest, string) {
 	return in, "rtmp://" + l.Addr().String() + "/live/bench"
 }
 
-// BenchmarkCopyLatency measures what a copy relay adds between the moment
-// a camera has sent a picture's last RTP packet and the moment the ingest
-// has the RTMP tag: both ends on loopback, in this process.
-func BenchmarkCopyLatency(b *testing.B) {
+// benchCamera serves a 4 s 1080p30 clip with AAC (a keyframe every 2 s)
+// until the benchmark ends; sent, when set, is told of every picture sent.
+func benchCamera(b *testing.B, sent func(pts time.Duration, key bool, at time.Time)) *fakecam.Camera {
+	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	clip, err := fakecam.EncodeClip(ctx, fakecam.ClipConfig{Width: 1920, Height: 1080, FPS: 30, GOP: 60, Duration: 4 * time.Second,
@@ -78,22 +79,30 @@ func BenchmarkCopyLatency(b *testing.B) {
 	if err != nil {
 		b.Skip(err)
 	}
+	cam := &fakecam.Camera{ParamsInSDP: true, OnVideoSent: sent}
+	clip.Apply(cam)
+	if err := cam.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(cam.Close)
+	return cam
+}
+
+// BenchmarkCopyLatency measures what a copy relay adds between the moment
+// a camera has sent a picture's last RTP packet and the moment the ingest
+// has the RTMP tag: both ends on loopback, in this process.
+func BenchmarkCopyLatency(b *testing.B) {
 	var sentMu sync.Mutex
 	sent := map[time.Duration]time.Time{} // clip PTS → when sent
 	var keys []time.Duration
-	cam := &fakecam.Camera{ParamsInSDP: true, OnVideoSent: func(pts time.Duration, key bool, at time.Time) {
+	cam := benchCamera(b, func(pts time.Duration, key bool, at time.Time) {
 		sentMu.Lock()
 		sent[pts.Round(time.Millisecond)] = at
 		if key {
 			keys = append(keys, pts.Round(time.Millisecond))
 		}
 		sentMu.Unlock()
-	}}
-	clip.Apply(cam)
-	if err := cam.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer cam.Close()
+	})
 	in, url := startArrivalIngest(b)
 
 	const run = 10 * time.Second
@@ -151,4 +160,46 @@ func BenchmarkCopyLatency(b *testing.B) {
 	b.ReportMetric(float64(p(0.99).Microseconds())/1000, "p99-ms")
 	fmt.Printf("copy relay added latency (RTP sent → RTMP tag received, %d pictures of 1080p30): p50 %v, p99 %v, max %v (target p99 < 5ms)\n",
 		len(lat), p(0.5).Round(10*time.Microsecond), p(0.99).Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond))
+}
+
+// BenchmarkRecordingCost runs a copy relay of a 1080p30 camera to an
+// in-process ingest and switches its recording on and off every two
+// seconds (SetRecord), and reports the process's CPU time with the
+// recording against without it (record-ratio; the budget is 1.03). The
+// fake camera is in the process too, so both phases carry its cost.
+func BenchmarkRecordingCost(b *testing.B) {
+	cam := benchCamera(b, nil)
+	_, url := startArrivalIngest(b)
+	r, err := New(Config{Input: cam.URL(), RTSPTransport: "tcp", Destinations: []Destination{{URL: url}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := r.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	time.Sleep(3 * time.Second) // connected and flowing
+	dir := b.TempDir()
+	const phase = 2 * time.Second
+	measure := func(rc RecordConfig) time.Duration {
+		if err := r.SetRecord(rc); err != nil {
+			b.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond) // the switch itself is not measured
+		start := testx.ProcessCPU()
+		time.Sleep(phase)
+		return testx.ProcessCPU() - start
+	}
+	var without, with time.Duration
+	b.ResetTimer()
+	for range b.N {
+		without += measure(RecordConfig{})
+		with += measure(RecordConfig{Dir: dir})
+	}
+	b.StopTimer()
+	if s := r.Stats(); s.Video.Frames == 0 {
+		b.Fatal("nothing was relayed")
+	}
+	b.ReportMetric(float64(with)/float64(without), "record-ratio")
+	b.ReportMetric(float64(without)/float64(b.N)/float64(phase)*100, "cpu%-without")
 }

@@ -83,6 +83,39 @@ type SlateConfig struct {
 	GiveUp time.Duration
 }
 
+// OverlayConfig is what is drawn over the picture sent, in transcode mode
+// (a copied picture is sent as it is): a logo, a line of text and a
+// clock, each optional.
+type OverlayConfig struct {
+	// Image is a PNG or JPEG logo; empty for none.
+	Image string
+	// ImageCorner is top-left (the default), top-right, bottom-left,
+	// bottom-right or center.
+	ImageCorner string
+	// ImageWidth in output pixels; 0 keeps the logo's own width, at most a
+	// third of the picture.
+	ImageWidth int
+	// ImageOpacity from 0.05 to 1; 0 means 1.
+	ImageOpacity float64
+	// Margin from the edges in output pixels; 0 means 16.
+	Margin int
+	// Text is one line; empty for none.
+	Text string
+	// TextSize in output pixels; 0 means a twentieth of the height.
+	TextSize int
+	// TextColour is #RRGGBB; empty means white.
+	TextColour string
+	// TextCorner is where the text goes; it defaults to bottom-left.
+	TextCorner string
+	// TextBox puts a translucent black box behind the text.
+	TextBox bool
+	// Clock draws the time of day at the bottom, centred.
+	Clock bool
+}
+
+// Empty reports whether the overlay draws nothing.
+func (o OverlayConfig) Empty() bool { return o.Image == "" && o.Text == "" && !o.Clock }
+
 // RecordConfig says whether and where a stream is recorded: what goes to
 // the destinations (the slate included), into fragmented MP4 files that a
 // crash leaves readable.
@@ -115,6 +148,8 @@ type Config struct {
 	RTSPTransport string
 	Video         VideoConfig
 	Audio         AudioConfig
+	// Overlay is drawn over the picture in transcode mode.
+	Overlay OverlayConfig
 	// Slate is what destinations receive while the camera is away.
 	Slate SlateConfig
 	// Record writes what the destinations receive into files; with a
@@ -144,8 +179,11 @@ type FieldError struct {
 	// Field is the field's path: "rtsp_transport", "video.mode",
 	// "video.preset", "video.bitrate", "video.fps",
 	// "video.keyframe_interval", "video.size", "audio.mode",
-	// "audio.bitrate", "slate.image", "slate.after", "slate.give_up" or
-	// "record.split".
+	// "audio.bitrate", "slate.image", "slate.after", "slate.give_up",
+	// "record.split" or "overlay.image", "overlay.image_corner",
+	// "overlay.image_width", "overlay.image_opacity", "overlay.margin",
+	// "overlay.text", "overlay.text_size", "overlay.text_colour",
+	// "overlay.text_corner".
 	Field string
 	// Msg says what is wrong with it.
 	Msg string
@@ -252,6 +290,9 @@ func (c Config) Validate() error {
 	}
 	if sl := c.Slate; sl.GiveUp < media.MinSlateGiveUp || sl.GiveUp > media.MaxSlateGiveUp {
 		return invalidField("slate.give_up", "slate give-up %v: must be between 10s and 168h (a week)", sl.GiveUp)
+	}
+	if err := c.Overlay.validate(); err != nil {
+		return err
 	}
 	if sp := c.Record.Split; sp < media.MinRecordSplit || sp > media.MaxRecordSplit {
 		return invalidField("record.split", "record split %v: must be between 10s and 24h", sp)

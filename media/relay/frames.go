@@ -145,6 +145,10 @@ func (p *pipeline) encode(rd *rendition, f *codec.Frame) int {
 		if w != rd.outW || h != rd.outH || fps != rd.outFPS {
 			rd.enc.Close()
 			rd.enc = nil
+			if rd.overlay != nil {
+				rd.overlay.Close()
+				rd.overlay = nil
+			}
 		}
 	}
 	if rd.enc == nil {
@@ -182,6 +186,7 @@ func (p *pipeline) openEncoder(rd *rendition, w, h int, fps float64) bool {
 		return false
 	}
 	rd.videoHeader = h264hdr
+	p.attachOverlay(rd)
 	rd.publishHeaders(p.tracks)
 	p.setOutSize(w, h)
 	r.log.Info("transcoding", "size", fmt.Sprintf("%dx%d", w, h), "fps", fps,

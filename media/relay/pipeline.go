@@ -73,6 +73,12 @@ func (r *Relay) runPipeline() {
 			if rc := r.newRecord.Swap(nil); rc != nil {
 				p.setRecord(*rc)
 			}
+			if oc := r.newOverlay.Swap(nil); oc != nil {
+				for _, rd := range r.rends {
+					rd.overlayCfg = *oc
+					p.attachOverlay(rd)
+				}
+			}
 		case it := <-r.inbox:
 			switch it.kind {
 			case itemTracks:

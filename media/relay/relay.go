@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/media/codec"
 	"github.com/relaystudio/relaystudio/media/record"
 	"github.com/relaystudio/relaystudio/media/rtmp"
 	"github.com/relaystudio/relaystudio/media/rtsp"
@@ -67,6 +68,8 @@ type Relay struct {
 
 	// slateImage is Config.Slate.Image, read by New; nil for the card.
 	slateImage image.Image
+	// newOverlay is the latest SetOverlay not yet taken by the pipeline.
+	newOverlay atomic.Pointer[codec.OverlayConfig]
 	// onSlate is set by the pipeline while destinations get the slate:
 	// runSource then probes the camera often rather than wait out its
 	// backoff.
@@ -160,6 +163,10 @@ func New(cfg Config) (*Relay, error) {
 		}
 		slateImage = img
 	}
+	overlay, err := loadOverlay(cfg.Overlay)
+	if err != nil {
+		return nil, err
+	}
 	r := &Relay{
 		cfg:        cfg,
 		log:        cfg.Logger.With("stream", cfg.Name),
@@ -181,7 +188,7 @@ func New(cfg Config) (*Relay, error) {
 	if len(cfg.Destinations) > 0 || rec != nil {
 		// One rendition per stream for now; destinations that share
 		// settings share its decode and encode.
-		rd := &rendition{video: cfg.Video, audio: cfg.Audio, rec: rec}
+		rd := &rendition{video: cfg.Video, audio: cfg.Audio, rec: rec, overlayCfg: overlay}
 		for _, d := range cfg.Destinations {
 			rd.dests = append(rd.dests, r.newDestination(d))
 		}
@@ -232,10 +239,7 @@ func (r *Relay) SetDestinations(ds []Destination) error {
 	}
 	c = c.withDefaults()
 	r.newDests.Store(&c.Destinations)
-	select {
-	case r.outputSet <- struct{}{}:
-	default: // already signalled: the pipeline takes the latest
-	}
+	r.wake()
 	return nil
 }
 
@@ -249,6 +253,23 @@ func (r *Relay) startRecorder(rec *record.Recorder) {
 	if err := rec.Start(); err != nil {
 		r.log.Error("not recording: the stream goes on", "error", err)
 	}
+}
+
+// SetOverlay changes what is drawn over the picture of a running stream,
+// from the next picture on, without touching anything else. It reads the
+// logo now: an error wraps ErrInvalid and changes nothing. In copy mode
+// it is kept for when the stream transcodes.
+func (r *Relay) SetOverlay(o OverlayConfig) error {
+	if len(r.rends) == 0 {
+		return ErrPreviewOnly
+	}
+	c, err := loadOverlay(o)
+	if err != nil {
+		return err
+	}
+	r.newOverlay.Store(&c)
+	r.wake()
+	return nil
 }
 
 // SetRecord starts, moves or stops (an empty Dir) the recording of a
@@ -267,11 +288,16 @@ func (r *Relay) SetRecord(rc RecordConfig) error {
 	}
 	c = c.withDefaults()
 	r.newRecord.Store(&c.Record)
+	r.wake()
+	return nil
+}
+
+// wake tells the pipeline that a Set call left it something to take.
+func (r *Relay) wake() {
 	select {
 	case r.outputSet <- struct{}{}:
-	default:
+	default: // already signalled: the pipeline takes the latest of each
 	}
-	return nil
 }
 
 // Start connects to the source and the destinations in the background. It
@@ -333,10 +359,7 @@ func (r *Relay) SetOutput(video VideoConfig, audio AudioConfig) error {
 	}
 	c = c.withDefaults()
 	r.newOutput.Store(&outputChange{video: c.Video, audio: c.Audio})
-	select {
-	case r.outputSet <- struct{}{}:
-	default: // already signalled: the pipeline takes the latest
-	}
+	r.wake()
 	return nil
 }
 

@@ -58,12 +58,21 @@ type rendition struct {
 	slate        renditionSlate
 	// audioFloor: audio before it is not sent (the slate's went out).
 	audioFloor time.Duration
+
+	// overlayCfg is what the encoder draws over the picture; overlay is
+	// it rendered for the encoder's size, nil when empty or copying.
+	overlayCfg codec.OverlayConfig
+	overlay    *codec.Overlay
 }
 
 func (rd *rendition) closeCodecs() {
 	if rd.enc != nil {
 		rd.enc.Close()
 		rd.enc = nil
+	}
+	if rd.overlay != nil {
+		rd.overlay.Close()
+		rd.overlay = nil
 	}
 	if rd.audioTrans != nil {
 		rd.audioTrans.Close()
@@ -100,6 +109,9 @@ func (p *pipeline) configure(rd *rendition) error {
 			return err
 		}
 		p.setOutSize(v.Width, v.Height)
+		if !rd.overlayCfg.Empty() {
+			p.warn("the overlay needs transcode (video h264): a copied picture goes out as the camera made it")
+		}
 	}
 	if err := p.setupAudio(rd); err != nil {
 		return err
@@ -296,4 +308,33 @@ func (rd *rendition) headers(t media.Tracks) (rtmp.Headers, bool) {
 		}
 	}
 	return rtmp.Headers{Metadata: meta, Video: video, Audio: rd.audioHeader}, true
+}
+
+// attachOverlay renders the rendition's overlay for its encoder and hands
+// it over, freeing the one it replaces; without an encoder (copy mode, or
+// not open yet) it waits for openEncoder. A logo that cannot be drawn is
+// a warning: the picture goes out without it.
+func (p *pipeline) attachOverlay(rd *rendition) {
+	if rd.enc == nil {
+		return
+	}
+	var o *codec.Overlay
+	if !rd.overlayCfg.Empty() {
+		var err error
+		if o, err = codec.NewOverlay(rd.overlayCfg, rd.outW, rd.outH); err != nil {
+			p.warn(fmt.Sprintf("the overlay cannot be drawn (%v): the picture goes out without it", err))
+			o = nil
+		}
+	}
+	if err := rd.enc.SetOverlay(o); err != nil {
+		p.r.log.Warn("overlay not used", "error", err)
+		if o != nil {
+			o.Close()
+		}
+		return
+	}
+	if rd.overlay != nil {
+		rd.overlay.Close()
+	}
+	rd.overlay = o
 }

@@ -10,39 +10,49 @@ import (
 	"os"
 )
 
-// maxSlateImageSide bounds a slate image: beyond it the file is more
+// maxImageSide bounds a slate image or a logo: beyond it the file is more
 // likely a mistake than a picture, and decoding it would take a lot of
 // memory.
-const maxSlateImageSide = 8192
+const maxImageSide = 8192
 
 // LoadSlateImage reads a PNG or JPEG file for SlateConfig.Image. Its
 // errors wrap ErrInvalid and say what to do.
 func LoadSlateImage(path string) (image.Image, error) {
+	return loadImage("slate.image", "slate image", path)
+}
+
+// LoadOverlayImage reads a PNG or JPEG logo for OverlayConfig.Image.
+func LoadOverlayImage(path string) (image.Image, error) {
+	return loadImage("overlay.image", "logo", path)
+}
+
+// loadImage reads a PNG or JPEG file; errors name field and what.
+func loadImage(field, what, path string) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			return nil, invalidField("slate.image", "slate image %s: no such file: choose a PNG or JPEG picture", path)
+			return nil, invalidField(field, "%s %s: no such file: choose a PNG or JPEG picture", what, path)
 		case errors.Is(err, fs.ErrPermission):
-			return nil, invalidField("slate.image", "slate image %s: not allowed to read it: check the file's permissions", path)
+			return nil, invalidField(field, "%s %s: not allowed to read it: check the file's permissions", what, path)
 		}
-		return nil, invalidField("slate.image", "slate image %s: %v", path, errors.Unwrap(err))
+		return nil, invalidField(field, "%s %s: %v", what, path, errors.Unwrap(err))
 	}
 	defer f.Close()
 	cfg, format, err := image.DecodeConfig(f)
 	if err != nil {
-		return nil, invalidField("slate.image", "slate image %s is not a PNG or JPEG picture", path)
+		return nil, invalidField(field, "%s %s is not a PNG or JPEG picture", what, path)
 	}
-	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > maxSlateImageSide || cfg.Height > maxSlateImageSide {
-		return nil, invalidField("slate.image", "slate image %s is %dx%d: make it at most %dx%d (1920x1080 is plenty)",
-			path, cfg.Width, cfg.Height, maxSlateImageSide, maxSlateImageSide)
+	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > maxImageSide || cfg.Height > maxImageSide {
+		return nil, invalidField(field, "%s %s is %dx%d: make it at most %dx%d (1920x1080 is plenty)",
+			what, path, cfg.Width, cfg.Height, maxImageSide, maxImageSide)
 	}
 	if _, err := f.Seek(0, 0); err != nil {
-		return nil, invalidField("slate.image", "slate image %s: %v", path, err)
+		return nil, invalidField(field, "%s %s: %v", what, path, err)
 	}
 	img, _, err := image.Decode(f)
 	if err != nil {
-		return nil, invalidField("slate.image", "slate image %s: the %s picture is damaged: %v", path, format, err)
+		return nil, invalidField(field, "%s %s: the %s picture is damaged: %v", what, path, format, err)
 	}
 	return img, nil
 }
