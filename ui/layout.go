@@ -49,7 +49,7 @@ func (s *Studio) build() fyne.CanvasObject {
 	s.tabs = container.NewAppTabs(
 		container.NewTabItem("Destinations", s.dests.root),
 		container.NewTabItem("Output", s.output.root),
-		container.NewTabItem("Slate & recording", s.output.airRoot),
+		container.NewTabItem("On air", s.output.airRoot),
 	)
 	right := container.NewBorder(nil, container.NewPadded(s.stats.chart), nil, nil, s.tabs)
 	main := container.NewHSplit(s.preview.root, right)

@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -39,9 +41,17 @@ type outputPanel struct {
 	// must not save what they are only shown.
 	filling bool
 	root    fyne.CanvasObject
-	// airRoot is the "Slate & recording" tab, airMsg its message.
+	// airRoot is the "On air" tab (overlay, slate, recording), airMsg
+	// its message.
 	airRoot fyne.CanvasObject
 	airMsg  *widget.Label
+	// The overlay.
+	logo, logoWidth, text, textSize, textColour *widget.Entry
+	logoChoose                                  *widget.Button
+	logoPos, textPos                            *widget.Select
+	logoOpacity                                 *widget.Slider
+	textBox, clock                              *widget.Check
+	overlayNote                                 *widget.Label
 }
 
 const transcodeLabel = "transcode (h264)"
@@ -90,6 +100,48 @@ func (s *Studio) newOutputPanel() *outputPanel {
 		widget.NewFormItem("Audio", p.audioMode),
 		widget.NewFormItem("Audio bitrate", p.audioBitrate),
 	)
+	airChanged := func(string) {
+		if !p.filling {
+			s.outputEdit.Call(s.applyOutput)
+		}
+	}
+	p.logo = widget.NewEntry()
+	p.logo.SetPlaceHolder("none")
+	p.logoChoose = widget.NewButton("Choose…", func() { s.chooseLogo() })
+	p.logoPos = widget.NewSelect(media.Corners, func(string) { s.applyOutput() })
+	p.logoWidth = widget.NewEntry()
+	p.logoWidth.SetPlaceHolder("its own")
+	p.logoOpacity = widget.NewSlider(0.05, 1)
+	p.logoOpacity.Step = 0.05
+	p.logoOpacity.OnChangeEnded = func(float64) { s.applyOutput() }
+	p.text = widget.NewEntry()
+	p.text.SetPlaceHolder("none")
+	p.textPos = widget.NewSelect(media.Corners, func(string) { s.applyOutput() })
+	p.textSize = widget.NewEntry()
+	p.textSize.SetPlaceHolder("a twentieth of the height")
+	p.textColour = widget.NewEntry()
+	p.textColour.SetPlaceHolder("#FFFFFF")
+	p.textBox = widget.NewCheck("a dark box behind the text", func(bool) { s.applyOutput() })
+	p.clock = widget.NewCheck("the time of day, at the bottom", func(bool) { s.applyOutput() })
+	for _, e := range []*widget.Entry{p.logo, p.logoWidth, p.text, p.textSize, p.textColour} {
+		e.OnChanged = airChanged
+		e.OnSubmitted = func(string) { s.outputEdit.Stop(); s.applyOutput() }
+	}
+	p.overlayNote = widget.NewLabel("The overlay is drawn when the video is transcoded (Output › Video): a copied picture goes out as the camera made it.")
+	p.overlayNote.Wrapping = fyne.TextWrapWord
+	p.overlayNote.Importance = widget.WarningImportance
+	overlay := widget.NewForm(
+		widget.NewFormItem("Logo", container.NewBorder(nil, nil, nil, p.logoChoose, p.logo)),
+		widget.NewFormItem("Logo position", p.logoPos),
+		widget.NewFormItem("Logo width", p.logoWidth),
+		widget.NewFormItem("Logo opacity", p.logoOpacity),
+		widget.NewFormItem("Text", p.text),
+		widget.NewFormItem("Text position", p.textPos),
+		widget.NewFormItem("Text size", p.textSize),
+		widget.NewFormItem("Text colour", p.textColour),
+		widget.NewFormItem("", p.textBox),
+		widget.NewFormItem("Clock", p.clock),
+	)
 	air := widget.NewForm(
 		widget.NewFormItem("Slate", p.slateOn),
 		widget.NewFormItem("Slate picture", container.NewBorder(nil, nil, nil, p.slateChoose, p.slateImage)),
@@ -102,7 +154,8 @@ func (s *Studio) newOutputPanel() *outputPanel {
 	p.airMsg = widget.NewLabel("")
 	p.airMsg.Wrapping = fyne.TextWrapWord
 	p.root = newVScroll(container.NewVBox(form, p.msg))
-	p.airRoot = newVScroll(container.NewVBox(air, p.airMsg))
+	p.airRoot = newVScroll(container.NewVBox(p.airMsg, widget.NewLabelWithStyle("Overlay", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		p.overlayNote, overlay, widget.NewSeparator(), air))
 	return p
 }
 
@@ -134,6 +187,17 @@ func (p *outputPanel) fill(st settings.Stream) {
 	p.slateImage.SetText(st.Slate.Image)
 	p.slateAfter.SetText(st.Slate.After)
 	p.slateEnd.SetText(st.Slate.GiveUp)
+	o := st.Overlay
+	p.logo.SetText(o.Image)
+	p.logoPos.SetSelected(cmp.Or(o.ImagePosition, "top-left"))
+	p.logoWidth.SetText(intText(o.ImageWidth))
+	p.logoOpacity.SetValue(cmp.Or(o.ImageOpacity, 1))
+	p.text.SetText(o.Text)
+	p.textPos.SetSelected(cmp.Or(o.TextPosition, "bottom-left"))
+	p.textSize.SetText(intText(o.TextSize))
+	p.textColour.SetText(o.TextColour)
+	p.textBox.SetChecked(o.TextBox)
+	p.clock.SetChecked(o.Clock)
 	p.record.SetChecked(st.Record)
 	p.recordDir.SetText(st.RecordDir)
 	def := st
@@ -161,6 +225,58 @@ func (p *outputPanel) enable() {
 	for _, w := range []fyne.Disableable{p.recordDir, p.recordChoose, p.recordSplit} {
 		setEnabled(w, p.record.Checked)
 	}
+	p.overlayNote.Hidden = p.transcode()
+	p.overlayNote.Refresh()
+}
+
+// readOverlay returns the overlay's fields as settings, or says what is
+// wrong with them.
+func (p *outputPanel) readOverlay() (settings.Overlay, error) {
+	o := settings.Overlay{
+		Image: strings.TrimSpace(p.logo.Text), ImagePosition: p.logoPos.Selected,
+		Text: strings.TrimSpace(p.text.Text), TextPosition: p.textPos.Selected,
+		TextColour: strings.TrimSpace(p.textColour.Text), TextBox: p.textBox.Checked, Clock: p.clock.Checked,
+	}
+	if o.ImagePosition == "top-left" {
+		o.ImagePosition = ""
+	}
+	if o.TextPosition == "bottom-left" {
+		o.TextPosition = ""
+	}
+	if v := math.Round(p.logoOpacity.Value*100) / 100; v < 1 {
+		o.ImageOpacity = v
+	}
+	var err error
+	if o.ImageWidth, err = pixels("Logo width", p.logoWidth.Text); err != nil {
+		return o, err
+	}
+	if o.TextSize, err = pixels("Text size", p.textSize.Text); err != nil {
+		return o, err
+	}
+	if _, err := media.ParseColour(o.TextColour); err != nil {
+		return o, fmt.Errorf("Text colour: %v", err)
+	}
+	return o, nil
+}
+
+// pixels reads a size in pixels; empty is 0 (the default).
+func pixels(what, t string) (int, error) {
+	t = strings.TrimSpace(t)
+	if t == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(t)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s %q: want a number of pixels, or leave it empty", what, t)
+	}
+	return n, nil
+}
+
+func intText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 // readRecord returns the recording's fields on top of old.
@@ -231,13 +347,25 @@ func (s *Studio) applyOutput() {
 	rec := p.readRecord(old)
 	recChanged := rec.Record != old.Record || rec.RecordDir != old.RecordDir || rec.RecordSplit != old.RecordSplit
 	outChanged := v != old.Video || a != old.Audio
-	if !outChanged && sl == old.Slate && !recChanged {
+	ov, err := p.readOverlay()
+	if err != nil {
+		p.airMsg.SetText("Not saved: " + err.Error())
+		return
+	}
+	ovChanged := ov != old.Overlay
+	if !outChanged && sl == old.Slate && !recChanged && !ovChanged {
 		return
 	}
 	// Each tab says what became of its own change.
 	say := p.msg.SetText
 	if !outChanged {
 		say = p.airMsg.SetText
+	}
+	if ov.Image != "" && ov.Image != old.Overlay.Image {
+		if _, err := relay.LoadOverlayImage(ov.Image); err != nil {
+			say("Not saved: " + fieldMessage(err))
+			return
+		}
 	}
 	if sl.Image != "" && sl.Enabled && sl.Image != old.Slate.Image {
 		if _, err := relay.LoadSlateImage(sl.Image); err != nil {
@@ -249,6 +377,7 @@ func (s *Studio) applyOutput() {
 		c.Streams[i].Video = v
 		c.Streams[i].Audio = a
 		c.Streams[i].Slate = sl
+		c.Streams[i].Overlay = ov
 		c.Streams[i].Record, c.Streams[i].RecordDir, c.Streams[i].RecordSplit = rec.Record, rec.RecordDir, rec.RecordSplit
 	})
 	if err != nil {
@@ -263,6 +392,8 @@ func (s *Studio) applyOutput() {
 		msg = s.applyLive(i)
 	case recChanged:
 		msg = s.applyRecord(i)
+	case ovChanged:
+		msg = s.applyOverlay(i)
 	default:
 		msg = "Saved: the slate's settings apply when the stream next starts."
 	}
@@ -294,14 +425,18 @@ func fieldMessage(err error) string {
 }
 
 // chooseSlateImage lets the person pick the slate's picture.
-func (s *Studio) chooseSlateImage() {
+func (s *Studio) chooseSlateImage() { s.choosePicture(s.output.slateImage) }
+
+// choosePicture lets the person pick a PNG or JPEG file into entry, and
+// saves it (checked first, as if typed).
+func (s *Studio) choosePicture(entry *widget.Entry) {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil || r == nil {
 			return
 		}
 		path := r.URI().Path()
 		r.Close()
-		s.output.slateImage.SetText(path)
+		entry.SetText(path)
 		s.outputEdit.Stop()
 		s.applyOutput()
 	}, s.win)
@@ -335,3 +470,19 @@ func (s *Studio) chooseRecordDir() {
 	}, s.win)
 	d.Show()
 }
+
+// applyOverlay hands live stream i's saved overlay to its relay.
+func (s *Studio) applyOverlay(i int) string {
+	saved := s.cfg.Streams[i]
+	if err := s.views[i].stream.ApplyOverlay(saved); err != nil {
+		s.log.Warn("the overlay could not be changed live", "stream", saved.Name, "error", err)
+		return "Saved; the overlay changes when the stream next starts (" + fieldMessage(err) + ")."
+	}
+	if saved.Video.Mode != settings.VideoH264 {
+		return "Saved: the overlay is drawn once the video is transcoded."
+	}
+	return "Saved and drawn from the next picture on."
+}
+
+// chooseLogo lets the person pick the overlay's logo.
+func (s *Studio) chooseLogo() { s.choosePicture(s.output.logo) }

@@ -135,3 +135,41 @@ func TestRecordSwitchWhileLive(t *testing.T) {
 		t.Errorf("a missing slate picture was saved: %q", s.Slate.Image)
 	}
 }
+
+// TestOverlayFields: the overlay's fields save, a wrong value or a missing
+// logo is not saved, and the tab says that a copied picture gets none.
+func TestOverlayFields(t *testing.T) {
+	h := newHarness(t, nil)
+	h.ui(func() {
+		p := h.s.output
+		if p.overlayNote.Hidden {
+			t.Error("in copy mode the tab does not say the overlay needs transcode")
+		}
+		p.text.SetText("Front door")
+		pressEnter(p.text)
+		p.textPos.SetSelected("top-right")
+		test.Tap(p.clock)
+		p.textColour.SetText("yellow")
+		pressEnter(p.textColour)
+		if got := p.airMsg.Text; !strings.HasPrefix(got, "Not saved: Text colour") {
+			t.Errorf("a colour that is not one: %q", got)
+		}
+		p.textColour.SetText("#FFCC00")
+		pressEnter(p.textColour)
+		p.logo.SetText("/nowhere/logo.png")
+		pressEnter(p.logo)
+		if got := p.airMsg.Text; !strings.Contains(got, "logo /nowhere/logo.png: no such file") {
+			t.Errorf("a missing logo: %q", got)
+		}
+		p.logo.SetText("")
+		pressEnter(p.logo)
+		p.videoMode.SetSelected("transcode (h264)")
+		if !p.overlayNote.Hidden {
+			t.Error("the copy-mode note is shown while transcoding")
+		}
+	})
+	o := h.load().Streams[0].Overlay
+	if want := (settings.Overlay{Text: "Front door", TextPosition: "top-right", TextColour: "#FFCC00", Clock: true}); o != want {
+		t.Errorf("saved overlay %+v, want %+v", o, want)
+	}
+}
