@@ -2,6 +2,7 @@ package relay
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/relaystudio/relaystudio/internal/testpeer/ingest"
+	"github.com/relaystudio/relaystudio/internal/testx"
 	"github.com/relaystudio/relaystudio/media"
 )
 
@@ -130,5 +132,56 @@ func TestSetRecordLive(t *testing.T) {
 	}
 	if d := destStats(t, r.Stats(), "nginx"); d.Reconnects != 0 || d.State != StateLive {
 		t.Errorf("destination %+v after the recording started and stopped", d)
+	}
+}
+
+// TestRecordingFailureSparesTheStream records into a folder that cannot be
+// made: the recording says why, the destination stays live.
+func TestRecordingFailureSparesTheStream(t *testing.T) {
+	cam := startCamera(t, smallClip(t, media.CodecAAC), nil)
+	n := ingest.StartNginx(t, ingest.Options{})
+	file := filepath.Join(t.TempDir(), "a file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := startRelay(t, Config{Input: cam.URL(), Record: RecordConfig{Dir: filepath.Join(file, "recordings")},
+		Destinations: []Destination{{Name: "nginx", URL: n.URL("live", testKey)}}})
+	s := waitFor(t, r, 20*time.Second, "live", func(s Stats) bool { return s.State == StateLive && s.Video.Frames >= 60 })
+	if s.Recording == nil || s.Recording.Recording || !strings.Contains(s.Recording.Error, "cannot record into") {
+		t.Errorf("recording stats %+v: want the folder's error", s.Recording)
+	}
+	if d := destStats(t, s, "nginx"); d.State != StateLive {
+		t.Errorf("destination %+v: the stream must go on", d)
+	}
+}
+
+// TestRecordingDiskFull records onto a 400 KB disk (a tmpfs in a private
+// mount namespace): the recording stops with "the disk is full", the
+// stream goes on to nginx, and what was written plays.
+func TestRecordingDiskFull(t *testing.T) {
+	dir, inside := testx.OnSmallDisk(t, "400k")
+	if !inside {
+		return
+	}
+	cam := startCamera(t, recordClip(t, 640, 360, true), nil)
+	n := ingest.StartNginx(t, ingest.Options{})
+	r := startRelay(t, Config{Input: cam.URL(), Record: RecordConfig{Dir: dir},
+		Destinations: []Destination{{Name: "nginx", URL: n.URL("live", testKey)}}})
+	s := waitFor(t, r, 30*time.Second, "the disk full", func(s Stats) bool { return s.Recording != nil && s.Recording.Error != "" })
+	t.Logf("recording: %+v", *s.Recording)
+	if !strings.Contains(s.Recording.Error, "the disk is full: free some space") || s.Recording.Recording {
+		t.Errorf("recording stats %+v: want it stopped, saying the disk is full", s.Recording)
+	}
+	frames := s.Video.Frames
+	s = waitFor(t, r, 10*time.Second, "the stream going on", func(s Stats) bool { return s.Video.Frames > frames+60 })
+	if d := destStats(t, s, "nginx"); d.State != StateLive || d.Reconnects != 0 {
+		t.Errorf("destination %+v after the disk filled", d)
+	}
+	files := recordings(t, dir)
+	if len(files) != 1 {
+		t.Fatalf("recordings %v", files)
+	}
+	if d := fileDuration(t, files[0]); d < 0.5 {
+		t.Errorf("the full disk's recording plays %.1f s", d)
 	}
 }
