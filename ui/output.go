@@ -153,6 +153,7 @@ func (s *Studio) newOutputPanel() *outputPanel {
 	)
 	p.airMsg = widget.NewLabel("")
 	p.airMsg.Wrapping = fyne.TextWrapWord
+	p.airMsg.Hide() // shown with a message: it sits at the top of a long tab
 	p.root = newVScroll(container.NewVBox(form, p.msg))
 	p.airRoot = newVScroll(container.NewVBox(p.airMsg, widget.NewLabelWithStyle("Overlay", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		p.overlayNote, overlay, widget.NewSeparator(), air))
@@ -205,7 +206,7 @@ func (p *outputPanel) fill(st settings.Stream) {
 	p.recordDir.SetPlaceHolder(studio.RecordingDir(def))
 	p.recordSplit.SetText(st.RecordSplit)
 	p.msg.SetText("")
-	p.airMsg.SetText("")
+	p.sayOnAir("")
 	p.enable()
 }
 
@@ -227,6 +228,13 @@ func (p *outputPanel) enable() {
 	}
 	p.overlayNote.Hidden = p.transcode()
 	p.overlayNote.Refresh()
+}
+
+// sayOnAir shows msg at the top of the On air tab ("" hides it).
+func (p *outputPanel) sayOnAir(msg string) {
+	p.airMsg.SetText(msg)
+	p.airMsg.Hidden = msg == ""
+	p.airMsg.Refresh()
 }
 
 // readOverlay returns the overlay's fields as settings, or says what is
@@ -349,7 +357,7 @@ func (s *Studio) applyOutput() {
 	outChanged := v != old.Video || a != old.Audio
 	ov, err := p.readOverlay()
 	if err != nil {
-		p.airMsg.SetText("Not saved: " + err.Error())
+		p.sayOnAir("Not saved: " + err.Error())
 		return
 	}
 	ovChanged := ov != old.Overlay
@@ -359,7 +367,7 @@ func (s *Studio) applyOutput() {
 	// Each tab says what became of its own change.
 	say := p.msg.SetText
 	if !outChanged {
-		say = p.airMsg.SetText
+		say = p.sayOnAir
 	}
 	if ov.Image != "" && ov.Image != old.Overlay.Image {
 		if _, err := relay.LoadOverlayImage(ov.Image); err != nil {
