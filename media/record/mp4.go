@@ -149,6 +149,16 @@ func (m *mp4File) flush() error {
 	if err != nil {
 		return err
 	}
+	// The samples are copied into the mdat once: sized for them, it does
+	// not grow (and copy) sample by sample.
+	size := 0
+	for _, s := range m.pendingV {
+		size += len(s.data)
+	}
+	for _, s := range m.pendingA {
+		size += len(s.data)
+	}
+	frag.Mdat.SetData(make([]byte, 0, size))
 	add := func(track uint32, ss []sample, next time.Duration, scale int64, last time.Duration) error {
 		for i, s := range ss {
 			end := next

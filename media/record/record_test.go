@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaystudio/relaystudio/internal/testx"
 	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/codec"
 	"github.com/relaystudio/relaystudio/media/rtmp"
@@ -32,14 +33,18 @@ type tag struct {
 	body       []byte
 }
 
-func makeStream(t *testing.T, seconds int) stream {
+func makeStream(t testing.TB, seconds int) stream {
+	return makeStreamAt(t, seconds, 320, 180, 300_000)
+}
+
+func makeStreamAt(t testing.TB, seconds, w, h, bitrate int) stream {
 	t.Helper()
-	p, err := codec.NewPattern(320, 180, 30)
+	p, err := codec.NewPattern(w, h, 30)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	enc, err := codec.NewVideoEncoder(codec.VideoEncoderConfig{Width: 320, Height: 180, FPS: 30, Bitrate: 300_000, KeyframeInterval: time.Second})
+	enc, err := codec.NewVideoEncoder(codec.VideoEncoderConfig{Width: w, Height: h, FPS: 30, Bitrate: bitrate, KeyframeInterval: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +60,7 @@ func makeStream(t *testing.T, seconds int) stream {
 	}
 	tr := sil.Track()
 	s := stream{headers: rtmp.Headers{
-		Metadata: rtmp.Metadata{Width: 320, Height: 180, FPS: 30, HasAudio: true, AudioSampleRate: tr.SampleRate, AudioChannels: tr.Channels},
+		Metadata: rtmp.Metadata{Width: w, Height: h, FPS: 30, HasAudio: true, AudioSampleRate: tr.SampleRate, AudioChannels: tr.Channels},
 		Video:    vh, Audio: rtmp.AACSequenceHeader(tr.Config),
 	}}
 	for range seconds * 30 {
@@ -372,4 +377,29 @@ func TestRecordingSurvivesKill(t *testing.T) {
 	if e := decodeErrors(t, f); e != "" {
 		t.Errorf("the killed recording does not decode cleanly:\n%s", e)
 	}
+}
+
+// BenchmarkRecorder records a 1080p30 4 Mb/s stream with AAC, as fast as
+// the writer takes it, and reports its CPU time per second of media
+// (cpu-ms/s): what recording adds to a copy relay, whose own cost
+// BenchmarkRecordingCost (media/relay) reports as cpu%-without.
+func BenchmarkRecorder(b *testing.B) {
+	s := makeStreamAt(b, 4, 1920, 1080, 4_000_000)
+	r := &Recorder{Dir: b.TempDir()}
+	if err := r.Start(); err != nil {
+		b.Fatal(err)
+	}
+	r.SetHeaders(s.headers)
+	b.ResetTimer()
+	start := testx.ProcessCPU()
+	for i := range b.N {
+		s.feed(r, time.Duration(i)*4*time.Second)
+	}
+	r.Close()
+	cpu := testx.ProcessCPU() - start
+	b.StopTimer()
+	if st := r.Stats(); st.Error != "" || st.Dropped != 0 {
+		b.Fatalf("recording %+v", st)
+	}
+	b.ReportMetric(float64(cpu)/1e6/float64(4*b.N), "cpu-ms/s")
 }
