@@ -367,12 +367,16 @@ func ValidPort(p string) (int, bool) {
 }
 
 // FormatDuration words a duration for people, to the second: 1 h 02 min,
-// 3 min 05 s or 12 s.
+// 3 min 05 s or 12 s; a whole hour or minute is "2 h" or "30 min".
 func FormatDuration(d time.Duration) string {
 	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
 	switch {
+	case h > 0 && m == 0:
+		return fmt.Sprintf("%d h", h)
 	case h > 0:
 		return fmt.Sprintf("%d h %02d min", h, m)
+	case m > 0 && s == 0:
+		return fmt.Sprintf("%d min", m)
 	case m > 0:
 		return fmt.Sprintf("%d min %02d s", m, s)
 	}

@@ -97,6 +97,13 @@ func FileName(name string) string {
 	if name == "" {
 		return "stream"
 	}
+	// Windows keeps these names for devices, with any extension.
+	base, _, _ := strings.Cut(strings.ToUpper(name), ".")
+	switch strings.TrimSpace(base) {
+	case "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
+		"LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9":
+		return "_" + name
+	}
 	return name
 }
 

@@ -3,6 +3,7 @@ package studio
 import (
 	"errors"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -313,5 +314,28 @@ func TestMuteSurvivesRestart(t *testing.T) {
 	st.SetMuted(false)
 	if st.Relay().Muted() {
 		t.Error("SetMuted(false) left the relay muted")
+	}
+}
+
+func TestRecordingDir(t *testing.T) {
+	for _, c := range []struct{ name, want string }{
+		{"Front door", "Front door"},
+		{`Yard: "east"/gate`, "Yard_ _east__gate"},
+		{" .. ", "stream"},
+		{"con", "_con"},
+		{"LPT1.cam", "_LPT1.cam"},
+		{"前门", "前门"},
+	} {
+		if got := FileName(c.name); got != c.want {
+			t.Errorf("FileName(%q) = %q, want %q", c.name, got, c.want)
+		}
+	}
+	s := settings.NewStream("Front door", settings.TestPatternSource)
+	if got := RecordingDir(s); filepath.Base(got) != "Front door" || filepath.Base(filepath.Dir(got)) != "Relay Studio" {
+		t.Errorf("RecordingDir = %q, want …/Relay Studio/Front door", got)
+	}
+	s.RecordDir = "/srv/rec"
+	if got := RecordingDir(s); got != "/srv/rec" {
+		t.Errorf("RecordingDir with record_dir = %q", got)
 	}
 }

@@ -150,7 +150,7 @@ func TestFormatUptime(t *testing.T) {
 	for _, c := range []struct {
 		in   float64
 		want string
-	}{{0, "0 s"}, {59.6, "59 s"}, {185, "3 min 05 s"}, {3720, "1 h 02 min"}} {
+	}{{0, "0 s"}, {59.6, "59 s"}, {185, "3 min 05 s"}, {3720, "1 h 02 min"}, {1800, "30 min"}, {7200, "2 h"}} {
 		if got := formatUptime(c.in); got != c.want {
 			t.Errorf("formatUptime(%v) = %q, want %q", c.in, got, c.want)
 		}

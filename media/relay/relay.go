@@ -492,7 +492,7 @@ func (r *Relay) waitRetry(delay time.Duration, probe bool) bool {
 			if !r.onSlate.Load() {
 				continue
 			}
-			if _, err := rtsp.Describe(r.ctx, r.cfg.Input, 2*time.Second); err == nil {
+			if _, err := rtsp.DescribeTLS(r.ctx, r.cfg.Input, 2*time.Second, r.cfg.TLSConfig); err == nil {
 				r.log.Info("the camera answers again: reconnecting")
 				return true
 			}

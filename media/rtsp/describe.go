@@ -2,6 +2,7 @@ package rtsp
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"time"
@@ -23,6 +24,12 @@ const DefaultDescribeTimeout = 5 * time.Second
 // errors are those of Source (ErrUnauthorized, ErrNotFound, ErrUnreachable,
 // ErrNoVideo, ErrUnsupported) and never contain the password.
 func Describe(ctx context.Context, rawURL string, timeout time.Duration) (media.Codec, error) {
+	return DescribeTLS(ctx, rawURL, timeout, nil)
+}
+
+// DescribeTLS is Describe that verifies an rtsps:// camera with tlsConfig
+// (nil: the system's trust store), as Source.TLSConfig does.
+func DescribeTLS(ctx context.Context, rawURL string, timeout time.Duration, tlsConfig *tls.Config) (media.Codec, error) {
 	if err := ParseURL(rawURL); err != nil {
 		return 0, err
 	}
@@ -40,6 +47,7 @@ func Describe(ctx context.Context, rawURL string, timeout time.Duration) (media.
 		Host:         u.Host,
 		ReadTimeout:  timeout,
 		WriteTimeout: timeout,
+		TLSConfig:    tlsConfig.Clone(), // gortsplib writes ServerName into it
 	}
 	if err := c.Start2(); err != nil {
 		return 0, newError(rawURL, nil, err, "cannot start the RTSP client: %s", err)
