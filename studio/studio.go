@@ -382,14 +382,23 @@ func (st *Stream) Restart(saved settings.Stream, why string) error {
 	return st.Run(saved, mode)
 }
 
+// liveRelay is the relay of a live stream, or why there is none to change.
+func (st *Stream) liveRelay() (*relay.Relay, error) {
+	r := st.Relay()
+	if r == nil || st.Mode() != Live {
+		return nil, errors.New("the stream is not live")
+	}
+	return r, nil
+}
+
 // ApplyDestinations hands saved's enabled destinations with keys to the
 // running live relay: the camera session, the encoder and the
 // destinations that did not change carry on. When the relay cannot take
 // them so (the stream is not live), it says why; Restart then applies them.
 func (st *Stream) ApplyDestinations(saved settings.Stream) error {
-	r := st.Relay()
-	if r == nil || st.Mode() != Live {
-		return errors.New("the stream is not live")
+	r, err := st.liveRelay()
+	if err != nil {
+		return err
 	}
 	cfg, err := EngineConfig(saved, st.studio.log)
 	if err != nil {
@@ -404,9 +413,9 @@ func (st *Stream) ApplyDestinations(saved settings.Stream) error {
 // ApplyOverlay hands saved's overlay to the running relay: it is drawn
 // from the next picture on, nothing reconnects.
 func (st *Stream) ApplyOverlay(saved settings.Stream) error {
-	r := st.Relay()
-	if r == nil || st.Mode() != Live {
-		return errors.New("the stream is not live")
+	r, err := st.liveRelay()
+	if err != nil {
+		return err
 	}
 	return r.SetOverlay(OverlayConfig(saved.Overlay))
 }
@@ -414,9 +423,9 @@ func (st *Stream) ApplyOverlay(saved settings.Stream) error {
 // ApplyRecord starts, moves or stops the recording of the running live
 // relay as saved says, without touching its camera or destinations.
 func (st *Stream) ApplyRecord(saved settings.Stream) error {
-	r := st.Relay()
-	if r == nil || st.Mode() != Live {
-		return errors.New("the stream is not live")
+	r, err := st.liveRelay()
+	if err != nil {
+		return err
 	}
 	cfg, err := EngineConfig(saved, nil)
 	if err != nil {

@@ -444,9 +444,7 @@ func (s *Studio) choosePicture(entry *widget.Entry) {
 		}
 		path := r.URI().Path()
 		r.Close()
-		entry.SetText(path)
-		s.outputEdit.Stop()
-		s.applyOutput()
+		s.picked(entry, path)
 	}, s.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".png", ".jpg", ".jpeg"}))
 	d.Show()
@@ -472,11 +470,17 @@ func (s *Studio) chooseRecordDir() {
 		if err != nil || u == nil {
 			return
 		}
-		s.output.recordDir.SetText(u.Path())
-		s.outputEdit.Stop()
-		s.applyOutput()
+		s.picked(s.output.recordDir, u.Path())
 	}, s.win)
 	d.Show()
+}
+
+// picked puts what a dialog chose into entry and saves it at once, as
+// Enter would.
+func (s *Studio) picked(entry *widget.Entry, path string) {
+	entry.SetText(path)
+	s.outputEdit.Stop()
+	s.applyOutput()
 }
 
 // applyOverlay hands live stream i's saved overlay to its relay.

@@ -199,7 +199,7 @@ func spansOf(l *image.RGBA) []span {
 				r, g, b, a := int(p[4*(x0+x)]), int(p[4*(x0+x)+1]), int(p[4*(x0+x)+2]), int(p[4*(x0+x)+3])
 				// Premultiplied: Y of the colour times alpha, with its
 				// 16 offset scaled the same way.
-				s.luma[x] = uint8((66*r+129*g+25*b+128)>>8 + 16*a/255)
+				s.luma[x] = uint8(yOf(r, g, b) + 16*a/255)
 				s.alpha[x] = uint8(a)
 				s.maxAlpha = max(s.maxAlpha, uint8(a))
 			}
@@ -214,8 +214,8 @@ func spansOf(l *image.RGBA) []span {
 						r, g, b, a = r+int(px[0]), g+int(px[1]), b+int(px[2]), a+int(px[3])
 					}
 					r, g, b, a = (r+2)/4, (g+2)/4, (b+2)/4, (a+2)/4
-					s.cb[x] = uint8((-38*r-74*g+112*b+128)>>8 + 128*a/255)
-					s.cr[x] = uint8((112*r-94*g-18*b+128)>>8 + 128*a/255)
+					s.cb[x] = uint8(cbOf(r, g, b) + 128*a/255)
+					s.cr[x] = uint8(crOf(r, g, b) + 128*a/255)
 					s.calpha[x] = uint8(a)
 				}
 			}

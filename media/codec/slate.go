@@ -204,7 +204,7 @@ func rgbaToYUV420(src *image.RGBA, f *astiav.Frame) {
 		out := y[row*ls[0]:]
 		for x := range w {
 			r, g, b := int(p[4*x]), int(p[4*x+1]), int(p[4*x+2])
-			out[x] = uint8((66*r+129*g+25*b+128)>>8 + 16)
+			out[x] = uint8(yOf(r, g, b) + 16)
 		}
 	}
 	for row := range h / 2 {
@@ -217,8 +217,15 @@ func rgbaToYUV420(src *image.RGBA, f *astiav.Frame) {
 				r, g, b = r+int(p[0]), g+int(p[1]), b+int(p[2])
 			}
 			r, g, b = (r+2)/4, (g+2)/4, (b+2)/4
-			ou[x] = uint8((-38*r-74*g+112*b+128)>>8 + 128)
-			ov[x] = uint8((112*r-94*g-18*b+128)>>8 + 128)
+			ou[x] = uint8(cbOf(r, g, b) + 128)
+			ov[x] = uint8(crOf(r, g, b) + 128)
 		}
 	}
 }
+
+// BT.601 limited range, less the offsets (16 for Y, 128 for Cb and Cr),
+// in integer arithmetic: of straight RGB, or of premultiplied RGB, which
+// gives the value times alpha.
+func yOf(r, g, b int) int  { return (66*r + 129*g + 25*b + 128) >> 8 }
+func cbOf(r, g, b int) int { return (-38*r - 74*g + 112*b + 128) >> 8 }
+func crOf(r, g, b int) int { return (112*r - 94*g - 18*b + 128) >> 8 }

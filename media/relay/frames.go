@@ -64,6 +64,13 @@ func (p *pipeline) copyVideo(rd *rendition, u media.VideoUnit) {
 			}
 		}
 	}
+	p.sendVideo(rd, u)
+}
+
+// sendVideo sends one access unit of a rendition, the camera's copied,
+// encoded or the slate's, to its destinations and recording, counts it,
+// and paces the generated silence by it.
+func (p *pipeline) sendVideo(rd *rendition, u media.VideoUnit) {
 	body := rtmp.VideoTagBody(u)
 	p.r.counters.outFrames.Add(1)
 	p.r.counters.outBytes.Add(uint64(len(body)))
@@ -203,11 +210,7 @@ func (p *pipeline) encodeFrame(rd *rendition, f *codec.Frame) int {
 	n := 0
 	err := rd.enc.Encode(f, func(out media.VideoUnit) {
 		n++
-		body := rtmp.VideoTagBody(out)
-		r.counters.outFrames.Add(1)
-		r.counters.outBytes.Add(uint64(len(body)))
-		rd.writeVideo(out.DTS, out.Key, body)
-		p.feedSilence(rd, out.DTS)
+		p.sendVideo(rd, out)
 	})
 	if n > 0 {
 		r.counters.encodedMedia.Add(int64(float64(n) / rd.outFPS * 1e9))

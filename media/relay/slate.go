@@ -265,16 +265,9 @@ func (p *pipeline) sendSlate(rd *rendition, now time.Time) {
 // encodeSlate encodes a slate picture with the copy rendition's slate
 // encoder and sends it.
 func (p *pipeline) encodeSlate(rd *rendition, f *codec.Frame) {
-	r := p.r
-	err := rd.slate.enc.Encode(f, func(out media.VideoUnit) {
-		body := rtmp.VideoTagBody(out)
-		r.counters.outFrames.Add(1)
-		r.counters.outBytes.Add(uint64(len(body)))
-		rd.writeVideo(out.DTS, out.Key, body)
-		p.feedSilence(rd, out.DTS)
-	})
+	err := rd.slate.enc.Encode(f, func(out media.VideoUnit) { p.sendVideo(rd, out) })
 	if err != nil {
-		r.log.Warn("slate encode error", "error", err)
+		p.r.log.Warn("slate encode error", "error", err)
 	}
 }
 
