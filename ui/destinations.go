@@ -14,6 +14,7 @@ import (
 	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/relay"
 	"github.com/relaystudio/relaystudio/settings"
+	"github.com/relaystudio/relaystudio/studio"
 )
 
 // destPanel is the selected stream's destinations: one card each, with
@@ -205,7 +206,7 @@ func (s *Studio) refreshDestStates() {
 // destState is what a destination's card says.
 type destState struct {
 	text   string // "live · 2480 kbps · 30 fps", "retrying in 4s: connection refused"
-	health Health
+	health studio.Health
 	detail string // reconnects, frames dropped, the last error
 }
 
@@ -215,11 +216,11 @@ type destState struct {
 func destStateOf(v *streamView, d settings.Destination) destState {
 	switch {
 	case !d.Enabled:
-		return destState{text: "off: switch it on to send here", health: HealthIdle}
+		return destState{text: "off: switch it on to send here", health: studio.HealthIdle}
 	case strings.TrimSpace(d.Key) == "":
-		return destState{text: "no stream key: paste it from the platform", health: HealthIdle}
+		return destState{text: "no stream key: paste it from the platform", health: studio.HealthIdle}
 	case !v.streaming():
-		return destState{text: "ready (not streaming)", health: HealthIdle}
+		return destState{text: "ready (not streaming)", health: studio.HealthIdle}
 	}
 	var ds *relay.DestinationStats
 	for k := range v.stats.Destinations {
@@ -228,27 +229,27 @@ func destStateOf(v *streamView, d settings.Destination) destState {
 		}
 	}
 	if ds == nil {
-		return destState{text: "connecting…", health: HealthAmber}
+		return destState{text: "connecting…", health: studio.HealthAmber}
 	}
 	var out destState
 	switch ds.State {
 	case relay.StateLive:
 		switch {
 		case !v.stats.SlateSince.IsZero():
-			out = destState{text: fmt.Sprintf("live %s · %s · %s", onSlate(v.stats), formatKbps(ds.BitrateKbps), formatFPS(ds.FPS)), health: HealthAmber}
+			out = destState{text: fmt.Sprintf("live %s · %s · %s", studio.OnSlate(v.stats), formatKbps(ds.BitrateKbps), formatFPS(ds.FPS)), health: studio.HealthAmber}
 		case v.stats.Input.Lost():
-			out = destState{text: "connected; camera lost: waiting for pictures", health: HealthAmber}
+			out = destState{text: "connected; camera lost: waiting for pictures", health: studio.HealthAmber}
 		default:
-			out = destState{text: fmt.Sprintf("live · %s · %s", formatKbps(ds.BitrateKbps), formatFPS(ds.FPS)), health: HealthGreen}
+			out = destState{text: fmt.Sprintf("live · %s · %s", formatKbps(ds.BitrateKbps), formatFPS(ds.FPS)), health: studio.HealthGreen}
 		}
 	case relay.StateConnecting, relay.StateIdle:
-		out = destState{text: "connecting to " + ds.Server + "…", health: HealthAmber}
+		out = destState{text: "connecting to " + ds.Server + "…", health: studio.HealthAmber}
 	case relay.StateRetrying:
-		out = destState{text: nonEmpty(ds.Reason, "retrying"), health: HealthRed}
+		out = destState{text: nonEmpty(ds.Reason, "retrying"), health: studio.HealthRed}
 	case relay.StateRefused:
-		out = destState{text: "refused: " + nonEmpty(ds.Reason, ds.LastError, "the server said no"), health: HealthRed}
+		out = destState{text: "refused: " + nonEmpty(ds.Reason, ds.LastError, "the server said no"), health: studio.HealthRed}
 	default:
-		out = destState{text: string(ds.State) + ": " + nonEmpty(ds.Reason, ds.LastError), health: HealthRed}
+		out = destState{text: string(ds.State) + ": " + nonEmpty(ds.Reason, ds.LastError), health: studio.HealthRed}
 	}
 	var detail []string
 	if ds.Reconnects > 0 {
@@ -257,7 +258,7 @@ func destStateOf(v *streamView, d settings.Destination) destState {
 	if ds.Dropped > 0 {
 		detail = append(detail, fmt.Sprintf("frames dropped %d", ds.Dropped))
 	}
-	if ds.LastError != "" && out.health != HealthGreen && !strings.Contains(out.text, ds.LastError) {
+	if ds.LastError != "" && out.health != studio.HealthGreen && !strings.Contains(out.text, ds.LastError) {
 		detail = append(detail, "last error: "+ds.LastError)
 	}
 	out.detail = strings.Join(detail, " · ")

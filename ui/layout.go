@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/relaystudio/relaystudio/media"
+	"github.com/relaystudio/relaystudio/studio"
 )
 
 // Badge colours.
@@ -18,13 +19,13 @@ var (
 	colGrey  = color.NRGBA{R: 0x90, G: 0x90, B: 0x90, A: 0xff}
 )
 
-func healthColor(h Health) color.Color {
+func healthColor(h studio.Health) color.Color {
 	switch h {
-	case HealthGreen:
+	case studio.HealthGreen:
 		return colGreen
-	case HealthAmber:
+	case studio.HealthAmber:
 		return colAmber
-	case HealthRed:
+	case studio.HealthRed:
 		return colRed
 	}
 	return colGrey

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"github.com/relaystudio/relaystudio/internal/testpeer/fakecam"
 	"github.com/relaystudio/relaystudio/settings"
+	"github.com/relaystudio/relaystudio/studio"
 )
 
 // TestNoSignal: when the selected camera stops sending, NO SIGNAL covers
@@ -63,7 +64,7 @@ func TestSlateIsShown(t *testing.T) {
 		if got := h.s.dests.rows[0].state.Text; !strings.HasPrefix(got, "live on slate since "+since+" · ") {
 			t.Errorf("the destination says %q", got)
 		}
-		if h.s.views[0].health != HealthAmber {
+		if h.s.views[0].health != studio.HealthAmber {
 			t.Errorf("health %v on slate, want amber: the audience sees the slate", h.s.views[0].health)
 		}
 		if word, _ := badge(h.s.views[0]); word != "on slate" {
@@ -78,7 +79,7 @@ func TestSlateIsShown(t *testing.T) {
 	})
 	cam.Resume()
 	h.waitFor("the camera back live", 40*time.Second, func() bool {
-		return strings.HasPrefix(h.s.dests.rows[0].state.Text, "live · ") && h.s.views[0].health == HealthGreen
+		return strings.HasPrefix(h.s.dests.rows[0].state.Text, "live · ") && h.s.views[0].health == studio.HealthGreen
 	})
 	if err := ng.WaitRecording(t.Context(), "live", key, 10_000); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/relay"
 	"github.com/relaystudio/relaystudio/settings"
+	"github.com/relaystudio/relaystudio/studio"
 )
 
 // statsPanel is the selected stream at a glance: its health and why, and
@@ -81,7 +82,7 @@ func (p *statsPanel) show(f statsFields) {
 }
 
 // setHealth shows the stream's colour and why.
-func (p *statsPanel) setHealth(h Health, reason string) {
+func (p *statsPanel) setHealth(h studio.Health, reason string) {
 	if c := healthColor(h); p.dot.FillColor != c {
 		p.dot.FillColor = c
 		p.dot.Refresh()
@@ -95,7 +96,7 @@ func (p *statsPanel) setHealth(h Health, reason string) {
 func (s *Studio) refreshStatsPanel() {
 	p := s.stats
 	if s.selected < 0 || s.selected >= len(s.views) {
-		p.setHealth(HealthIdle, "no camera")
+		p.setHealth(studio.HealthIdle, "no camera")
 		p.show(statsFields{Camera: "—", Input: "—", Video: "—", Audio: "—", Uptime: "—", Dropped: "—", CPU: cpuText(s.cpuPercent)})
 		s.preview.refreshStatus(nil, p.fields)
 		return
@@ -103,9 +104,9 @@ func (s *Studio) refreshStatsPanel() {
 	v := s.views[s.selected]
 	h, reason := v.health, v.reason
 	if v.relay() == nil {
-		h, reason = HealthIdle, "not running"
+		h, reason = studio.HealthIdle, "not running"
 		if v.err() != "" {
-			h, reason = HealthRed, v.err()
+			h, reason = studio.HealthRed, v.err()
 		}
 	}
 	p.setHealth(h, reason)
@@ -190,7 +191,7 @@ func fieldsOf(v *streamView, saved settings.Stream) statsFields {
 		f.Uptime = formatUptime(st.UptimeSeconds)
 	}
 	f.Dropped = "none"
-	if n := droppedTotal(st); n > 0 {
+	if n := st.Dropped.Total(); n > 0 {
 		d := st.Dropped
 		var why []string
 		for _, x := range []struct {

@@ -38,7 +38,7 @@ type streamView struct {
 	stream    *studio.Stream
 	stats     relay.Stats
 	prevStats relay.Stats
-	health    Health
+	health    studio.Health
 	reason    string
 	hist      map[string]history
 	thumb     image.Image
@@ -403,7 +403,7 @@ func (s *Studio) applyStats(now time.Time, act []activeRelay, snaps []relay.Stat
 		for _, d := range snaps[i].Destinations {
 			v.hist[d.Name] = v.hist[d.Name].push(d.BitrateKbps)
 		}
-		v.health, v.reason = healthOf(v.prevStats, v.stats, v.streaming())
+		v.health, v.reason = studio.HealthOf(v.prevStats, v.stats, v.streaming())
 		if thumbs[i] != nil {
 			v.thumb = thumbs[i]
 		} else if a.selected && s.preview.image.Image != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/relaystudio/relaystudio/internal/testpeer/ingest"
 	"github.com/relaystudio/relaystudio/settings"
+	"github.com/relaystudio/relaystudio/studio"
 )
 
 func TestMain(m *testing.M) {
@@ -277,7 +278,7 @@ func TestStreamGoesLiveAndStops(t *testing.T) {
 		return v.stats.State == "live" && len(v.stats.Destinations) == 1 && v.stats.Destinations[0].State == "live" &&
 			len(vals) > 0 && vals[len(vals)-1] > 0
 	})
-	h.waitFor("health green", 10*time.Second, func() bool { return h.s.views[0].health == HealthGreen })
+	h.waitFor("health green", 10*time.Second, func() bool { return h.s.views[0].health == studio.HealthGreen })
 	h.waitFor("an uptime", 10*time.Second, func() bool { return h.s.stats.fields.Uptime != "—" })
 	// The meter shows the test pattern's tone; Mute makes it silence.
 	h.waitFor("the audio meter to move", 10*time.Second, func() bool { return h.s.preview.meter.level > -40 })
@@ -349,7 +350,7 @@ func TestRefusedKeyShowsRefused(t *testing.T) {
 	h.ui(func() { test.Tap(h.s.preview.start) })
 	h.waitFor("the destination to show refused and health red", 30*time.Second, func() bool {
 		v := h.s.views[0]
-		return len(h.s.dests.rows) == 1 && strings.Contains(h.s.dests.rows[0].state.Text, "refused") && v.health == HealthRed
+		return len(h.s.dests.rows) == 1 && strings.Contains(h.s.dests.rows[0].state.Text, "refused") && v.health == studio.HealthRed
 	})
 	h.ui(func() {
 		if !strings.Contains(h.s.stats.health.Text, "RED") {

@@ -118,6 +118,11 @@ type DropStats struct {
 	Destinations uint64 `json:"destinations"`
 }
 
+// Total is every frame dropped, whatever the reason.
+func (d DropStats) Total() uint64 {
+	return d.InputOverflow + d.WaitingKeyframe + d.DecodeErrors + d.Destinations
+}
+
 // DestinationStats is one destination's state.
 type DestinationStats struct {
 	Name        string  `json:"name"`

@@ -1,4 +1,4 @@
-package ui
+package studio
 
 import (
 	"fmt"
@@ -7,7 +7,8 @@ import (
 	"github.com/relaystudio/relaystudio/media/relay"
 )
 
-// Health is the colour of a stream at a glance.
+// Health is the colour of a stream at a glance: the window's dot, the
+// web monitor's badge and the relaystudio_stream_health metric.
 type Health int
 
 // Health levels, worst last.
@@ -31,14 +32,14 @@ func (h Health) String() string {
 	return "idle"
 }
 
-// healthOf rates a stream from two consecutive stats snapshots (prev may be
+// HealthOf rates a stream from two consecutive stats snapshots (prev may be
 // the zero value) and says why, in words for people. Dropped frames count
 // only when they grew since prev, so one bad second does not stay amber.
-func healthOf(prev, cur relay.Stats, streaming bool) (Health, string) {
+func HealthOf(prev, cur relay.Stats, streaming bool) (Health, string) {
 	// The camera is away but the slate keeps the destinations live: the
 	// audience sees the slate, the broadcast goes on.
 	if streaming && !cur.SlateSince.IsZero() && cur.State != relay.StateFailed && anyDestinationLive(cur) {
-		return HealthAmber, onSlate(cur) + ": camera lost: " + nonEmpty(cur.Input.Reason, cur.LastError, "reconnecting")
+		return HealthAmber, OnSlate(cur) + ": camera lost: " + nonEmpty(cur.Input.Reason, cur.LastError, "reconnecting")
 	}
 	switch cur.State {
 	case relay.StateFailed, relay.StateRefused:
@@ -76,7 +77,7 @@ func healthOf(prev, cur relay.Stats, streaming bool) (Health, string) {
 		return HealthRed, strings.Join(failing, "; ")
 	}
 	amber = append(failing, amber...)
-	if n := droppedTotal(cur) - droppedTotal(prev); prev.State != "" && n > 0 && droppedTotal(cur) >= droppedTotal(prev) {
+	if n := cur.Dropped.Total() - prev.Dropped.Total(); prev.State != "" && n > 0 && cur.Dropped.Total() >= prev.Dropped.Total() {
 		amber = append(amber, fmt.Sprintf("%d frames dropped in the last second", n))
 	}
 	if cur.Video.Speed > 0 && cur.Video.Speed < 1 {
@@ -95,11 +96,6 @@ func healthOf(prev, cur relay.Stats, streaming bool) (Health, string) {
 	return HealthGreen, "live and healthy"
 }
 
-func droppedTotal(s relay.Stats) uint64 {
-	d := s.Dropped
-	return d.InputOverflow + d.WaitingKeyframe + d.DecodeErrors + d.Destinations
-}
-
 func nonEmpty(s ...string) string {
 	for _, v := range s {
 		if v != "" {
@@ -109,8 +105,8 @@ func nonEmpty(s ...string) string {
 	return ""
 }
 
-// onSlate words the slate's state: "on slate since 12:03".
-func onSlate(st relay.Stats) string {
+// OnSlate words the slate's state: "on slate since 12:03".
+func OnSlate(st relay.Stats) string {
 	return "on slate since " + st.SlateSince.Local().Format("15:04")
 }
 
