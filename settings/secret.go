@@ -41,6 +41,7 @@ func MaskSecret(s string) string {
 func (c *Config) Redacted() *Config {
 	out := c.clone()
 	out.redacted = true
+	out.API.Token = MaskSecret(out.API.Token)
 	for i := range out.Streams {
 		out.Streams[i] = out.Streams[i].redacted()
 	}
@@ -96,6 +97,7 @@ func stripPassword(raw string) string {
 func (c *Config) withoutSecrets() *Config {
 	out := c.clone()
 	out.redacted = false
+	out.API.Token = ""
 	for i := range out.Streams {
 		s := &out.Streams[i]
 		s.Source = stripPassword(s.Source)
@@ -115,7 +117,7 @@ func (c *Config) withoutSecrets() *Config {
 // stream key being kept when the imported one is empty. Imported streams and
 // destinations with new names are appended; those only in c stay. A
 // Redacted other contributes no secrets. The studio's own preferences
-// (Studio) are not imported: they belong to this computer.
+// (Studio) and its API are not imported: they belong to this computer.
 func (c *Config) Merge(other *Config) {
 	if other == nil {
 		return
@@ -189,11 +191,25 @@ type (
 	plainConfig struct {
 		Version int
 		Studio  Studio
+		API     API
 		Streams []Stream
 	}
 	plainStream      Stream
 	plainDestination Destination
+	plainAPI         API
 )
+
+// Format prints the API settings with the token masked, for every verb.
+func (a API) Format(f fmt.State, verb rune) {
+	a.Token = MaskSecret(a.Token)
+	formatAs(f, verb, "settings.API", plainAPI(a))
+}
+
+// LogValue logs the API settings with the token masked.
+func (a API) LogValue() slog.Value {
+	a.Token = MaskSecret(a.Token)
+	return slog.AnyValue(plainAPI(a))
+}
 
 // Format prints the config with its secrets masked (see Redacted), for
 // every verb, so fmt.Sprint, %v, %+v and %#v never reveal a key.
@@ -207,7 +223,7 @@ func (c *Config) LogValue() slog.Value { return slog.AnyValue(c.plain()) }
 // plain returns the redacted fields of c.
 func (c *Config) plain() plainConfig {
 	r := c.Redacted()
-	return plainConfig{Version: r.Version, Studio: r.Studio, Streams: r.Streams}
+	return plainConfig{Version: r.Version, Studio: r.Studio, API: r.API, Streams: r.Streams}
 }
 
 // Format prints the stream with its camera password and stream keys masked,

@@ -78,6 +78,9 @@ type Config struct {
 	Version int `toml:"version" comment:"Relay Studio settings. Stream keys and camera passwords are secrets: keep this file private."`
 	// Studio holds the window's own preferences.
 	Studio Studio `toml:"studio"`
+	// API is the remote control: the HTTP API, metrics, web monitor and
+	// Local HLS of this computer.
+	API API `toml:"api,omitempty"`
 	// Streams are the cameras (or test patterns) and where each one goes.
 	Streams []Stream `toml:"streams"`
 
@@ -252,14 +255,27 @@ func (s Slate) AfterDuration() (time.Duration, error) { return media.ParseSlateA
 // GiveUpDuration returns GiveUp parsed.
 func (s Slate) GiveUpDuration() (time.Duration, error) { return media.ParseSlateGiveUp(s.GiveUp) }
 
-// Destination is one RTMP(S) server a stream is pushed to.
+// Destination kinds.
+const (
+	// DestinationRTMP pushes to an RTMP(S) server (the default).
+	DestinationRTMP = "rtmp"
+	// DestinationLocalHLS segments the stream for the API server's
+	// /hls/{stream}/index.m3u8: phones and browsers on the LAN play it.
+	DestinationLocalHLS = "hls"
+)
+
+// Destination is one place a stream is sent: an RTMP(S) server, or the
+// studio's own Local HLS.
 type Destination struct {
 	// Name identifies the destination; unique within its stream
 	// (case-insensitively).
 	Name string `toml:"name"`
+	// Kind is DestinationRTMP (or empty) or DestinationLocalHLS, which
+	// has no URL and no key.
+	Kind string `toml:"kind,omitempty"`
 	// URL is the server URL as platforms show it, rtmp:// or rtmps://,
 	// without the stream key.
-	URL string `toml:"url"`
+	URL string `toml:"url,omitempty"`
 	// Key is the stream key, a secret. It is appended to URL as the last
 	// path element (see IngestURL). It may be empty (an exported config has
 	// none); the destination cannot go live until it is set.
@@ -296,6 +312,14 @@ func NewStream(name, source string) Stream {
 		RecordSplit: DefaultRecordSplit,
 	}
 }
+
+// NewLocalHLS returns an enabled Local HLS destination.
+func NewLocalHLS() Destination {
+	return Destination{Name: "Local HLS", Kind: DestinationLocalHLS, Enabled: true}
+}
+
+// IsLocalHLS reports whether d is the studio's own HLS.
+func (d Destination) IsLocalHLS() bool { return d.Kind == DestinationLocalHLS }
 
 // NewDestination returns an enabled destination.
 func NewDestination(name, serverURL, key string) Destination {

@@ -23,6 +23,7 @@ const (
 	secretKey      = "SECRET-k3y-abcdefghijklmnop"
 	secretKey2     = "OTHER-s3cret-key-0123456789"
 	secretPassword = "hunter2pw"
+	secretToken    = "T0KEN4api0abcdefghijklmn"
 )
 
 // fullDoc sets every field to a non-default value.
@@ -30,6 +31,11 @@ var fullDoc = `version = 1
 
 [studio]
 preview_fps = 12
+
+[api]
+enabled = true
+listen = "0.0.0.0:9000"
+token = "` + secretToken + `"
 
 [[streams]]
 name = "Door camera"
@@ -83,6 +89,11 @@ url = "rtmp://127.0.0.1:1935/live/sub"
 key = "` + secretKey2 + `"
 enabled = true
 
+[[streams.destinations]]
+name = "Phones"
+kind = "hls"
+enabled = true
+
 [[streams]]
 name = "Test"
 source = "test://pattern"
@@ -93,6 +104,7 @@ func fullConfig() *Config {
 	return &Config{
 		Version: 1,
 		Studio:  Studio{PreviewFPS: 12},
+		API:     API{Enabled: true, Listen: "0.0.0.0:9000", Token: secretToken},
 		Streams: []Stream{
 			{
 				Name:          "Door camera",
@@ -110,6 +122,7 @@ func fullConfig() *Config {
 				Destinations: []Destination{
 					{Name: "YouTube", URL: "rtmps://a.rtmps.youtube.com/live2", Key: secretKey, Enabled: false},
 					{Name: "Own server", URL: "rtmp://127.0.0.1:1935/live/sub", Key: secretKey2, Enabled: true},
+					{Name: "Phones", Kind: DestinationLocalHLS, Enabled: true},
 				},
 			},
 			NewStream("Test", TestPatternSource),
@@ -119,7 +132,7 @@ func fullConfig() *Config {
 
 // fields returns what of c is user-visible, for comparisons.
 func fields(c *Config) plainConfig {
-	return plainConfig{Version: c.Version, Studio: c.Studio, Streams: c.Streams}
+	return plainConfig{Version: c.Version, Studio: c.Studio, API: c.API, Streams: c.Streams}
 }
 
 func writeFile(t *testing.T, content string) string {
@@ -274,6 +287,14 @@ func TestLoadErrors(t *testing.T) {
 		{"platform url with key", head + "[[streams.destinations]]\nname = \"d\"\nurl = \"rtmps://a.rtmps.youtube.com/live2/" + secretKey + "\"\n", "url", `streams[0].destinations[0].url: rtmps://a.rtmps.youtube.com/live2/xxxxx: has something after the application name`},
 		{"destination without app", head + "[[streams.destinations]]\nname = \"d\"\nurl = \"rtmp://h\"\n", "url", `streams[0].destinations[0].url: rtmp://h: no application name`},
 		{"key with spaces", head + "[[streams.destinations]]\nname = \"d\"\nurl = \"rtmp://h/live\"\nkey = \"" + secretKey + " \"\n", "key", `streams[0].destinations[0].key: contains spaces`},
+		{"api listen not host:port", "version = 1\n[api]\nlisten = \"8770\"\n", "listen", `api.listen: "8770": want host:port, e.g. 127.0.0.1:8770`},
+		{"api listen bad port", "version = 1\n[api]\nlisten = \"127.0.0.1:http\"\n", "listen", `api.listen: "127.0.0.1:http": the port must be a number`},
+		{"api token short", "version = 1\n[api]\ntoken = \"abc\"\n", "token", `api.token: too short to be safe`},
+		{"api token spaces", "version = 1\n[api]\ntoken = \"abcdefgh ijklmnopq\"\n", "token", `api.token: contains spaces`},
+		{"unknown api key", "version = 1\n[api]\nlisen = \"x\"\n", "lisen", `api: unknown key "lisen" (did you mean "listen"?)`},
+		{"hls with url", head + "[[streams.destinations]]\nname = \"d\"\nkind = \"hls\"\nurl = \"rtmp://h/live\"\n", "url =", `streams[0].destinations[0].url: a Local HLS destination has no server URL`},
+		{"two hls", head + "[[streams.destinations]]\nname = \"a\"\nkind = \"hls\"\n[[streams.destinations]]\nname = \"b\"\nkind = \"hls\" # second\n", "# second", `streams[0].destinations[1].kind: the stream already has a Local HLS destination (destinations[0])`},
+		{"unknown kind", head + "[[streams.destinations]]\nname = \"d\"\nkind = \"srt\"\n", "kind", `streams[0].destinations[0].kind: "srt": want rtmp (or leave it out) or hls`},
 		{"broken TOML", head + "[streams.video]\nbitrate = \"2M\n", "bitrate", `not valid TOML at column`},
 		{"broken TOML on a key line", head + "[[streams.destinations]]\nkey = " + secretKey + "\n", "key =", `not valid TOML at column`},
 		{"key set twice", "version = 1\nversion = 2\n", "version = 2", `version: set twice`},
@@ -570,7 +591,7 @@ func TestSecretsNeverShown(t *testing.T) {
 	s := c.Streams[0]
 	d := s.Destinations[0]
 	var outputs []string
-	for _, v := range []any{c, *c, s, &s, d, &d, c.Streams, []*Stream{&s}} {
+	for _, v := range []any{c, *c, s, &s, d, &d, c.Streams, []*Stream{&s}, c.API, &c.API} {
 		for _, format := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d", "%T %v"} {
 			outputs = append(outputs, fmt.Sprintf(format, v))
 		}
@@ -581,7 +602,7 @@ func TestSecretsNeverShown(t *testing.T) {
 		func(b *bytes.Buffer) slog.Handler { return slog.NewJSONHandler(b, nil) },
 	} {
 		var buf bytes.Buffer
-		slog.New(h(&buf)).Info("x", "config", c, "stream", s, "dest", d)
+		slog.New(h(&buf)).Info("x", "config", c, "stream", s, "dest", d, "api", c.API)
 		outputs = append(outputs, buf.String())
 	}
 	var export bytes.Buffer
@@ -591,7 +612,7 @@ func TestSecretsNeverShown(t *testing.T) {
 	outputs = append(outputs, export.String(), fmt.Sprintf("%+v", fields(c.Redacted())))
 
 	for _, out := range outputs {
-		for _, secret := range []string{secretKey, secretKey2, secretPassword} {
+		for _, secret := range []string{secretKey, secretKey2, secretPassword, secretToken} {
 			if strings.Contains(out, secret) {
 				t.Fatalf("output reveals %q:\n%s", secret, out)
 			}
@@ -644,6 +665,9 @@ func TestExportLoadsAndMergesBack(t *testing.T) {
 	if mine.Studio != fullConfig().Studio {
 		t.Errorf("the import changed this computer's studio preferences: %+v", mine.Studio)
 	}
+	if mine.API != fullConfig().API {
+		t.Errorf("the import changed this computer's API settings")
+	}
 
 	if err := mine.Validate(); err != nil {
 		t.Fatal(err)
@@ -662,7 +686,7 @@ func TestExportLoadsAndMergesBack(t *testing.T) {
 	if door.Video.Bitrate != "4M" {
 		t.Fatal("imported setting did not win")
 	}
-	if len(door.Destinations) != 3 || door.Destinations[0].Key != secretKey || door.Destinations[1].Key != secretKey2 || door.Destinations[2].Name != "Twitch" {
+	if len(door.Destinations) != 4 || door.Destinations[0].Key != secretKey || door.Destinations[1].Key != secretKey2 || !door.Destinations[2].IsLocalHLS() || door.Destinations[3].Name != "Twitch" {
 		t.Fatalf("destinations after merge: %+v", door.Destinations)
 	}
 

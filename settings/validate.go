@@ -35,6 +35,7 @@ func (c *Config) Validate() error {
 	if n := c.Studio.PreviewFPS; n < 0 || n > MaxPreviewFPS {
 		v.addf("studio.preview_fps", "%d: want 1 to %d pictures a second (0: the default, %d)", n, MaxPreviewFPS, DefaultPreviewFPS)
 	}
+	v.api("api", c.API)
 	streamNames := map[string]int{}
 	for i, s := range c.Streams {
 		sp := fmt.Sprintf("streams[%d]", i)
@@ -57,9 +58,20 @@ func (c *Config) Validate() error {
 		}
 		destNames := map[string]int{}
 		ingests := map[string]int{}
+		hls := -1
 		for j, d := range s.Destinations {
 			dp := fmt.Sprintf("%s.destinations[%d]", sp, j)
 			v.name(dp, "destination", d.Name, destNames, j)
+			switch d.Kind {
+			case "", DestinationRTMP:
+			case DestinationLocalHLS:
+				v.localHLS(dp, d, hls)
+				hls = j
+				continue
+			default:
+				v.addf(dp+".kind", "%q: want rtmp (or leave it out) or hls", d.Kind)
+				continue
+			}
 			v.destination(dp, d)
 			// The engine refuses to publish the same stream twice.
 			if d.Key == "" {
@@ -73,6 +85,22 @@ func (c *Config) Validate() error {
 		}
 	}
 	return joinProblems(v.problems)
+}
+
+// api checks the remote control's address and token.
+func (v *validator) api(path string, a API) {
+	if a.Listen != "" {
+		if _, err := ParseListen(a.Listen); err != nil {
+			v.addf(path+".listen", "%v", err)
+		}
+	}
+	switch t := a.Token; {
+	case t == "":
+	case strings.ContainsFunc(t, func(r rune) bool { return r <= ' ' || r > '~' }):
+		v.addf(path+".token", "contains spaces or characters a header cannot carry: make a new one with `relaystudio config token --new`")
+	case len(t) < minTokenLen:
+		v.addf(path+".token", "too short to be safe (want at least %d characters): make a new one with `relaystudio config token --new`", minTokenLen)
+	}
 }
 
 // validator collects problems.
@@ -260,6 +288,20 @@ func (v *validator) destination(path string, d Destination) {
 	}
 	if strings.ContainsAny(d.Key, " \t\r\n") {
 		v.addf(path+".key", "contains spaces: paste the stream key again")
+	}
+}
+
+// localHLS checks a Local HLS destination; prev is the stream's earlier
+// one, or -1.
+func (v *validator) localHLS(path string, d Destination, prev int) {
+	if prev >= 0 {
+		v.addf(path+".kind", "the stream already has a Local HLS destination (destinations[%d]): it serves one playlist", prev)
+	}
+	if d.URL != "" {
+		v.addf(path+".url", "a Local HLS destination has no server URL: remove url (the studio serves it at /hls/)")
+	}
+	if d.Key != "" {
+		v.addf(path+".key", "a Local HLS destination has no stream key: remove key")
 	}
 }
 
