@@ -118,6 +118,7 @@ func (p *pipeline) decode(u media.VideoUnit) error {
 			}
 		}
 		r.preview.offer(f, r.log)
+		r.still.offer(f, r.log)
 	})
 	if encoded > 0 {
 		r.counters.busyNanos.Add(int64(time.Since(start)))

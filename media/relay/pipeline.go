@@ -150,6 +150,7 @@ func (p *pipeline) close() {
 		rd.slate.close()
 	}
 	p.r.preview.closeConverter()
+	p.r.still.closeConverter()
 }
 
 func (p *pipeline) closeDecoder() {
@@ -228,9 +229,10 @@ func (p *pipeline) setOutput(ch outputChange) error {
 }
 
 // wantDecode reports whether frames are needed: for a transcode or for a
-// watched preview. In copy mode without a preview nothing is decoded.
+// watched preview or snapshot. In copy mode without either nothing is
+// decoded.
 func (p *pipeline) wantDecode() bool {
-	if p.r.preview.active() {
+	if p.r.preview.active() || p.r.still.active() {
 		return true
 	}
 	for _, rd := range p.r.rends {

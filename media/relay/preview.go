@@ -1,6 +1,8 @@
 package relay
 
 import (
+	"context"
+	"errors"
 	"image"
 	"log/slog"
 	"math"
@@ -28,14 +30,7 @@ func (r *Relay) SetPreview(c PreviewConfig) {
 
 // Preview returns the preview configuration in force (zero when off), with
 // its defaults applied.
-func (r *Relay) Preview() PreviewConfig {
-	r.preview.mu.Lock()
-	defer r.preview.mu.Unlock()
-	if !r.preview.on.Load() {
-		return PreviewConfig{}
-	}
-	return r.preview.cfg
-}
+func (r *Relay) Preview() PreviewConfig { return r.preview.config() }
 
 // PreviewReady receives a value when a new preview frame is ready to be
 // read with PreviewFrame. At most one is pending: a reader that falls
@@ -60,6 +55,7 @@ type previewTap struct {
 	mu    sync.Mutex
 	cfg   PreviewConfig
 	front *image.RGBA // the latest complete frame, read under mu
+	at    time.Time   // when front was made
 	seq   uint64
 	ready chan struct{} // signalled after each new frame; made on first use
 
@@ -122,6 +118,7 @@ func (t *previewTap) offer(f *codec.Frame, log *slog.Logger) {
 	}
 	t.mu.Lock()
 	t.front, t.back = t.back, t.front
+	t.at = time.Now()
 	t.seq++
 	ready := t.ready
 	t.mu.Unlock()
@@ -191,4 +188,82 @@ func fitBox(srcW, srcH, boxW, boxH int) (int, int) {
 		return 0, 0
 	}
 	return w, h
+}
+
+// Snapshots (Still): a second tap beside the window's preview, on only
+// while someone asks: each call keeps it on for stillLease, then the
+// pipeline switches it off at its next frame (and, in copy mode, stops
+// decoding when nothing else wants pictures).
+const (
+	stillLease = 10 * time.Second
+	stillFPS   = 2
+	// stillFresh is how old a snapshot may be and still be handed out
+	// without waiting for the next picture.
+	stillFresh = time.Second
+)
+
+// ErrNoPicture is returned by Still when no picture came in time: the
+// camera is connecting, lost, or sends no video.
+var ErrNoPicture = errors.New("no picture yet: the camera is connecting or sends none")
+
+type stillTap struct {
+	previewTap
+	until atomic.Int64 // UnixNano the lease ends
+}
+
+// Still returns a recent picture of the stream that fits in a w x h box
+// (the aspect ratio kept), waiting for one while ctx allows. It costs
+// nothing until called: the first call starts a low-rate tap of the
+// decoded pictures (in copy mode, decoding too) that stops about ten
+// seconds after the last call.
+func (r *Relay) Still(ctx context.Context, w, h int) (*image.RGBA, error) {
+	t := &r.still
+	t.until.Store(time.Now().Add(stillLease).UnixNano())
+	t.mu.Lock()
+	if t.cfg.Width != w || t.cfg.Height != h {
+		t.front = nil // another size was asked for
+	}
+	t.mu.Unlock()
+	if !t.active() || t.config() != (PreviewConfig{Width: w, Height: h, FPS: stillFPS}) {
+		t.set(PreviewConfig{Width: w, Height: h, FPS: stillFPS})
+	}
+	ready := t.readyChan()
+	for {
+		t.mu.Lock()
+		fresh := t.front != nil && time.Since(t.at) < stillFresh
+		t.mu.Unlock()
+		if fresh {
+			img, _ := t.frame(nil)
+			return img, nil
+		}
+		select {
+		case <-ready:
+		case <-r.done:
+			return nil, ErrNoPicture
+		case <-ctx.Done():
+			return nil, ErrNoPicture
+		}
+	}
+}
+
+// config returns the tap's configuration (zero when off).
+func (t *previewTap) config() PreviewConfig {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.on.Load() {
+		return PreviewConfig{}
+	}
+	return t.cfg
+}
+
+// offer takes f while the lease lasts, and ends the tap after it.
+func (t *stillTap) offer(f *codec.Frame, log *slog.Logger) {
+	if !t.active() {
+		return
+	}
+	if time.Now().UnixNano() > t.until.Load() {
+		t.set(PreviewConfig{})
+		return
+	}
+	t.previewTap.offer(f, log)
 }

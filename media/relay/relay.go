@@ -60,6 +60,7 @@ type Relay struct {
 	openSource func(*relaySink) source
 
 	preview previewTap
+	still   stillTap // Still's snapshots, while they are asked for
 	// rec records what the destinations get, when Config.Record or
 	// SetRecord asks; the pipeline replaces it, Stats reads it.
 	rec atomic.Pointer[record.Recorder]

@@ -374,6 +374,45 @@ func TestPreviewOnlyWithoutDestinations(t *testing.T) {
 	}
 }
 
+// A snapshot of a copy-mode camera: decoding starts for it and stops
+// once nobody asks; the window's preview is not touched.
+func TestStillOnlyWhileAsked(t *testing.T) {
+	c := recordClip(t, 640, 360, true)
+	cam := startCamera(t, c, nil)
+	r := startRelay(t, Config{Input: cam.URL()})
+	waitFor(t, r, 20*time.Second, "live", func(s Stats) bool { return s.State == StateLive })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	img, err := r.Still(ctx, 320, 320)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 320 || b.Dy() != 180 || uniform(img) {
+		t.Fatalf("snapshot %v, uniform %v: want 320x180 with a picture", b, uniform(img))
+	}
+	if r.Preview() != (PreviewConfig{}) {
+		t.Error("Still switched the preview on")
+	}
+	if !r.still.active() {
+		t.Fatal("the snapshot tap is off right after a snapshot")
+	}
+	// The lease ends: the pipeline switches the tap off at its next frame.
+	r.still.until.Store(time.Now().UnixNano())
+	deadline := time.Now().Add(5 * time.Second)
+	for r.still.active() && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if r.still.active() {
+		t.Fatal("the snapshot tap is still on after its lease ended")
+	}
+	// A camera that sends nothing in time: an error, not a hang.
+	short, cancel2 := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel2()
+	if _, err := r.Still(short, 100, 100); !errors.Is(err, ErrNoPicture) {
+		t.Errorf("Still with no time = %v, want ErrNoPicture", err)
+	}
+}
+
 func TestPreviewOfTestPattern(t *testing.T) {
 	r := startRelay(t, Config{Input: TestPattern})
 	r.SetPreview(PreviewConfig{Width: 640, Height: 360, FPS: 30})
