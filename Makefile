@@ -25,11 +25,14 @@ LDFLAGS := -X main.version=$(FULL_VERSION)
 # packages rather than the much larger xorg-dev), and a font. Test: the
 # peers the tests run (ffmpeg/ffprobe, nginx with the RTMP module), a
 # virtual display with xdotool to type into the window under Wine, and
-# debootstrap for the Debian root the portable tarball is tried in.
+# debootstrap for the Debian root the portable tarball is tried in,
+# Chromium for the web monitor's browser test and promtool (in Debian's
+# prometheus package) to check the /metrics output.
 DEPS_BUILD := gcc make pkg-config dpkg-dev nasm \
 	libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
 	fonts-dejavu-core
-DEPS_TEST := ffmpeg nginx libnginx-mod-rtmp xvfb xauth x11-utils xdotool debootstrap iproute2 util-linux
+DEPS_TEST := ffmpeg nginx libnginx-mod-rtmp xvfb xauth x11-utils xdotool debootstrap iproute2 util-linux \
+	chromium prometheus
 # SYSTEM_FFMPEG=1 links Debian's shared FFmpeg 5.1 instead (quicker to
 # set up for a developer; never shipped): its headers.
 DEPS_SYSTEM_FFMPEG := libavcodec-dev libavdevice-dev libavfilter-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
@@ -45,8 +48,9 @@ DEPS_BUILD += $(DEPS_SYSTEM_FFMPEG)
 else
 BUILD_FFMPEG := $(WITH_FFMPEG)
 endif
-# Packaging checks: .desktop and AppStream validation, xz for the tarball.
-DEPS_PACKAGE := desktop-file-utils appstream xz-utils binutils
+# Packaging checks: .desktop and AppStream validation, xz for the tarball,
+# systemd-analyze for the service units.
+DEPS_PACKAGE := desktop-file-utils appstream xz-utils binutils systemd
 # The Windows build, packages and their tests: the mingw-w64 cross
 # toolchain (posix threads, which x264 and FFmpeg want; its binutils bring
 # windres for the icon and version resource), NSIS for the setup.exe, zip,

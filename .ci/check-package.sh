@@ -75,9 +75,14 @@ if ((EUID == 0)) && ! dpkg-query -W -f='${Status}' relaystudio 2>/dev/null | gre
 	installed=$(/usr/bin/relaystudio --version) || fail "the installed relaystudio does not run"
 	[[ $installed == "relaystudio $version"* ]] || fail "the installed binary says '$installed'"
 	[[ -f /usr/share/applications/io.github.relaystudio.RelayStudio.desktop ]] || fail "no desktop entry after install"
+	# postinst makes the service's user and its state folder (and enables nothing).
+	getent passwd relaystudio >/dev/null || fail "installing made no relaystudio user for relaystudio.service"
+	[[ -d /var/lib/relaystudio && $(stat -c %U /var/lib/relaystudio) == relaystudio ]] ||
+		fail "installing left /var/lib/relaystudio missing or not owned by relaystudio"
 	DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq relaystudio >/dev/null || fail "apt-get remove relaystudio failed"
 	for f in /usr/bin/relaystudio /usr/share/applications/io.github.relaystudio.RelayStudio.desktop \
-		/usr/share/icons/hicolor/512x512/apps/io.github.relaystudio.RelayStudio.png /usr/share/man/man1/relaystudio.1.gz; do
+		/usr/share/icons/hicolor/512x512/apps/io.github.relaystudio.RelayStudio.png /usr/share/man/man1/relaystudio.1.gz \
+		/usr/lib/systemd/system/relaystudio.service /usr/lib/systemd/user/relaystudio.service; do
 		[[ ! -e $f ]] || fail "$f is left behind after apt-get remove"
 	done
 	echo "package check: installed with apt-get, ran, removed cleanly"
@@ -109,4 +114,61 @@ desktop-file-validate "$installed"
 HOME=$home make -s -C "$tardir/$name" user-uninstall >/dev/null || fail "make user-uninstall failed"
 left=$(find "$home" -type f ! -name mimeinfo.cache)
 [[ -z $left ]] || fail "make user-uninstall left files behind: $left"
+
+# check_units ROOT: the headless services in the unpacked .deb at ROOT
+# (assets/linux/systemd/): the system and user units, the sysusers.d file
+# for the relaystudio user and the maintainer scripts are there, and
+# `systemd-analyze verify` has nothing to say about either unit. verify
+# exits 0 on an unknown key or a value it cannot parse and only prints
+# them, so any output fails. It wants ExecStart's binary and the units
+# ours depend on: --root makes it read ROOT, which has the binary but no
+# targets, so the machine's are copied in beside ours (it checks what they
+# bring in one level deep, --recursive-errors=one). It runs `man` on the
+# machine for Documentation=man:relaystudio(1): MANPATH points it at the
+# package's page (without man-db that check is off; the page is checked
+# above). systemd 252 refuses --root with --user: the user unit is
+# verified from a copy whose ExecStart names ROOT's binary.
+check_units() {
+	local root=$1 f out units user_unit man=--man=no stack
+	for f in usr/lib/systemd/system/relaystudio.service usr/lib/systemd/user/relaystudio.service \
+		usr/lib/sysusers.d/relaystudio.conf usr/bin/relaystudio; do
+		[[ -f $root/$f ]] || fail "the .deb has no /$f"
+	done
+	if [[ -n ${deb:-} ]]; then
+		for f in postinst prerm postrm; do
+			out=$(dpkg-deb -I "$deb" "$f") || fail "the .deb has no $f script"
+			sh -n <<<"$out" || fail "the .deb's $f is not valid sh"
+		done
+	fi
+	command -v systemd-analyze >/dev/null || fail "systemd-analyze is missing: run make deps-package"
+	command -v man >/dev/null && man=--man=yes
+	units=/lib/systemd/system
+	[[ -f $units/multi-user.target ]] || fail "no $units/multi-user.target on this machine for systemd-analyze verify"
+	find "$units" -mindepth 1 -maxdepth 1 ! -name relaystudio.service -exec cp -a -t "$root/usr/lib/systemd/system/" {} +
+	out=$(MANPATH=$root/usr/share/man systemd-analyze verify --root="$root" "$man" --recursive-errors=one \
+		/usr/lib/systemd/system/relaystudio.service 2>&1) && [[ -z $out ]] ||
+		fail "systemd-analyze verify relaystudio.service (system): ${out:-it failed}"
+	user_unit=$(mktemp -d)
+	mkdir "$user_unit/run"
+	sed "s|/usr/bin/relaystudio|$root/usr/bin/relaystudio|g" "$root/usr/lib/systemd/user/relaystudio.service" >"$user_unit/relaystudio.service"
+	out=$(XDG_RUNTIME_DIR=$user_unit/run MANPATH=$root/usr/share/man systemd-analyze --user verify "$man" --recursive-errors=one \
+		"$user_unit/relaystudio.service" 2>&1) && [[ -z $out ]] ||
+		{ rm -rf "$user_unit"; fail "systemd-analyze --user verify relaystudio.service (user): ${out:-it failed}"; }
+	rm -rf "$user_unit"
+	# The user the system unit runs as: what systemd-sysusers would make in
+	# ROOT, which has no /etc/passwd, so it must say it creates it.
+	if command -v systemd-sysusers >/dev/null; then
+		out=$(systemd-sysusers --dry-run --root="$root" relaystudio.conf 2>&1) ||
+			fail "systemd-sysusers cannot read relaystudio.conf: $out"
+		grep -q "user 'relaystudio'" <<<"$out" || fail "relaystudio.conf makes no relaystudio user: $out"
+		! grep -q 'relaystudio\.conf:' <<<"$out" || fail "systemd-sysusers about relaystudio.conf: $out"
+	fi
+	# MemoryDenyWriteExecute= in the system unit stops a binary that wants an
+	# executable stack from starting its threads: the stack must be RW.
+	stack=$(readelf -lW "$root/usr/bin/relaystudio" | awk '$1 == "GNU_STACK" { print $7 }') ||
+		fail "readelf -l cannot read the packaged binary"
+	[[ $stack == RW ]] || fail "the binary's stack is '${stack:-executable (no GNU_STACK)}', not RW: relaystudio.service's MemoryDenyWriteExecute=yes would break it"
+}
+check_units "$root"
+echo "package check: the system and user units pass systemd-analyze verify"
 echo "package check: $deb and $tarball are fine (relaystudio $version)"
