@@ -7,6 +7,7 @@ package record
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -44,23 +45,24 @@ type sample struct {
 	data []byte
 }
 
-// mp4File is one fragmented MP4 file being written.
-type mp4File struct {
-	w       *bufio.Writer
-	c       io.Closer
+// fragmenter turns access units into fragments (moof+mdat) of one init
+// segment's format: each sample waits for the next one of its track, which
+// gives its duration. The recorder's files and the HLS segments are both
+// made of its fragments.
+type fragmenter struct {
 	f       format
-	seq     uint32
-	base    time.Duration // the first sample's DTS: the file starts at 0
-	started bool
+	seq     uint32        // of the last fragment
+	base    time.Duration // the timeline's zero: decode times count from it
+	started bool          // a picture came: audio may follow
 
 	pendingV, pendingA []sample // whole samples of the next fragment, with durations
 	lastV, lastA       *sample  // the latest sample of each track, waiting for its duration
 	lastVDur, lastADur time.Duration
-	written            int64
+	held               int // bytes of the samples above
 }
 
-// newMP4File writes the init segment of a file with format f to w.
-func newMP4File(w io.WriteCloser, f format) (*mp4File, error) {
+// initSegment encodes the init segment (ftyp+moov) of format f.
+func initSegment(f format) ([]byte, error) {
 	init := mp4.CreateEmptyInit()
 	init.AddEmptyTrack(videoTimescale, "video", "und")
 	// avc3: parameter sets may also come in-band, so the slate's and the
@@ -73,133 +75,222 @@ func newMP4File(w io.WriteCloser, f format) (*mp4File, error) {
 		esds := mp4.CreateEsdsBox(f.asc)
 		init.Moov.Traks[1].Mdia.Minf.Stbl.Stsd.AddChild(mp4.CreateAudioSampleEntryBox("mp4a", uint16(f.chans), 16, uint16(f.rate), esds))
 	}
-	m := &mp4File{w: bufio.NewWriterSize(w, 256<<10), c: w, f: f}
-	if err := init.Encode(m.w); err != nil {
+	buf := bytes.NewBuffer(make([]byte, 0, init.Size()))
+	if err := init.Encode(buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// video adds one access unit: AVCC NAL units (4-byte lengths). It
+// returns the span of the pending pictures up to this one: what a
+// fragment cut before it would hold.
+func (fr *fragmenter) video(dts, pts time.Duration, key bool, avcc []byte) time.Duration {
+	fr.started = true
+	s := &sample{dts: dts - fr.base, cto: max(pts-dts, 0), key: key, data: avcc}
+	if fr.lastV != nil {
+		d := s.dts - fr.lastV.dts
+		if d <= 0 {
+			d = time.Millisecond
+			s.dts = fr.lastV.dts + d
+		}
+		fr.lastVDur = d
+		fr.pendingV = append(fr.pendingV, *fr.lastV)
+	}
+	fr.lastV = s
+	fr.held += len(avcc)
+	return fr.span()
+}
+
+// span is how long the pending pictures last.
+func (fr *fragmenter) span() time.Duration {
+	if len(fr.pendingV) == 0 {
+		return 0
+	}
+	return fr.lastV.dts - fr.pendingV[0].dts
+}
+
+// audio adds one raw AAC access unit.
+func (fr *fragmenter) audio(pts time.Duration, data []byte) {
+	if fr.f.asc == nil || !fr.started {
+		return // the fragments start with their video
+	}
+	s := &sample{dts: pts - fr.base, data: data}
+	if s.dts < 0 {
+		return
+	}
+	if fr.lastA != nil {
+		d := s.dts - fr.lastA.dts
+		if d <= 0 {
+			return // a unit that goes back in time would break the track
+		}
+		fr.lastADur = d
+		fr.pendingA = append(fr.pendingA, *fr.lastA)
+	}
+	fr.lastA = s
+	fr.held += len(data)
+}
+
+// finish makes the last samples pending, with the duration of the ones
+// before them: what ends a file or a stream.
+func (fr *fragmenter) finish() {
+	if fr.lastV != nil {
+		fr.pendingV = append(fr.pendingV, *fr.lastV)
+		fr.lastV = &sample{dts: fr.lastV.dts + max(fr.lastVDur, time.Millisecond)}
+	}
+	if fr.lastA != nil {
+		fr.pendingA = append(fr.pendingA, *fr.lastA)
+		fr.lastA = &sample{dts: fr.lastA.dts + max(fr.lastADur, time.Millisecond)}
+	}
+}
+
+// drop forgets every sample held, pending or waiting: the next picture
+// starts afresh.
+func (fr *fragmenter) drop() {
+	fr.empty()
+	fr.lastV, fr.lastA = nil, nil
+	fr.started = false
+}
+
+// empty forgets the pending samples. The arrays are kept for the next
+// fragment, cleared so that they do not hold on to the bodies.
+func (fr *fragmenter) empty() {
+	clear(fr.pendingV)
+	clear(fr.pendingA)
+	fr.pendingV, fr.pendingA = fr.pendingV[:0], fr.pendingA[:0]
+	fr.held = 0
+}
+
+// fragment encodes the pending samples as one moof+mdat and empties them;
+// nil when no picture is pending.
+func (fr *fragmenter) fragment() (*mp4.Fragment, error) {
+	if len(fr.pendingV) == 0 {
+		return nil, nil
+	}
+	ids := []uint32{1}
+	if fr.f.asc != nil {
+		ids = append(ids, 2)
+	}
+	fr.seq++
+	frag, err := mp4.CreateMultiTrackFragment(fr.seq, ids)
+	if err != nil {
+		return nil, err
+	}
+	// The samples are copied into the mdat once: sized for them, it does
+	// not grow (and copy) sample by sample.
+	size := 0
+	for _, s := range fr.pendingV {
+		size += len(s.data)
+	}
+	for _, s := range fr.pendingA {
+		size += len(s.data)
+	}
+	frag.Mdat.SetData(make([]byte, 0, size))
+	if err := addSamples(frag, 1, fr.pendingV, fr.lastV.dts, videoTimescale, fr.lastVDur); err != nil {
+		return nil, err
+	}
+	if fr.f.asc != nil && len(fr.pendingA) > 0 {
+		next := fr.pendingA[len(fr.pendingA)-1].dts + fr.lastADur
+		if fr.lastA != nil {
+			next = fr.lastA.dts
+		}
+		if err := addSamples(frag, 2, fr.pendingA, next, int64(fr.f.rate), fr.lastADur); err != nil {
+			return nil, err
+		}
+	}
+	fr.empty()
+	if fr.lastV != nil {
+		fr.held += len(fr.lastV.data)
+	}
+	if fr.lastA != nil {
+		fr.held += len(fr.lastA.data)
+	}
+	return frag, nil
+}
+
+// addSamples puts the samples of one track into frag; each lasts until
+// the next, the last until next (or last, when that gives nothing).
+func addSamples(frag *mp4.Fragment, track uint32, ss []sample, next time.Duration, scale int64, last time.Duration) error {
+	for i, s := range ss {
+		end := next
+		if i+1 < len(ss) {
+			end = ss[i+1].dts
+		}
+		dur := end - s.dts
+		if dur <= 0 {
+			dur = last
+		}
+		flags := mp4.NonSyncSampleFlags
+		if s.key || track == 2 {
+			flags = mp4.SyncSampleFlags
+		}
+		fs := mp4.FullSample{
+			Sample: mp4.Sample{
+				Flags: flags, Dur: uint32(ticks(dur, scale)), Size: uint32(len(s.data)),
+				CompositionTimeOffset: int32(ticks(s.cto, scale)),
+			},
+			DecodeTime: uint64(ticks(s.dts, scale)),
+			Data:       s.data,
+		}
+		if err := frag.AddFullSampleToTrack(fs, track); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mp4File is one fragmented MP4 file being written: its timeline starts
+// at its first picture.
+type mp4File struct {
+	fragmenter
+	w       *bufio.Writer
+	c       io.Closer
+	written int64
+}
+
+// newMP4File writes the init segment of a file with format f to w.
+func newMP4File(w io.WriteCloser, f format) (*mp4File, error) {
+	init, err := initSegment(f)
+	if err != nil {
+		return nil, err
+	}
+	m := &mp4File{fragmenter: fragmenter{f: f}, w: bufio.NewWriterSize(w, 256<<10), c: w}
+	if _, err := m.w.Write(init); err != nil {
 		return nil, err
 	}
 	if err := m.w.Flush(); err != nil {
 		return nil, err
 	}
-	m.written = int64(init.Size())
+	m.written = int64(len(init))
 	return m, nil
 }
 
 // video adds one access unit: AVCC NAL units (4-byte lengths).
 func (m *mp4File) video(dts, pts time.Duration, key bool, avcc []byte) error {
 	if !m.started {
-		m.started, m.base = true, dts
+		m.base = dts
 	}
-	s := &sample{dts: dts - m.base, cto: max(pts-dts, 0), key: key, data: avcc}
-	if m.lastV != nil {
-		d := s.dts - m.lastV.dts
-		if d <= 0 {
-			d = time.Millisecond
-			s.dts = m.lastV.dts + d
-		}
-		m.lastVDur = d
-		m.pendingV = append(m.pendingV, *m.lastV)
-	}
-	m.lastV = s
 	// A fragment starts at a keyframe once it holds enough, or at any
 	// picture once it holds too much.
-	if n := len(m.pendingV); n > 0 {
-		span := s.dts - m.pendingV[0].dts
-		if key && span >= fragmentSpan || span >= 2*fragmentSpan {
-			return m.flush()
-		}
+	span := m.fragmenter.video(dts, pts, key, avcc)
+	if key && span >= fragmentSpan || span >= 2*fragmentSpan {
+		return m.flush()
 	}
 	return nil
 }
 
 // audio adds one raw AAC access unit.
 func (m *mp4File) audio(pts time.Duration, data []byte) error {
-	if m.f.asc == nil {
-		return nil
-	}
-	if !m.started {
-		return nil // the file starts with its video
-	}
-	s := &sample{dts: pts - m.base, data: data}
-	if s.dts < 0 {
-		return nil
-	}
-	if m.lastA != nil {
-		d := s.dts - m.lastA.dts
-		if d <= 0 {
-			return nil // a unit that goes back in time would break the track
-		}
-		m.lastADur = d
-		m.pendingA = append(m.pendingA, *m.lastA)
-	}
-	m.lastA = s
+	m.fragmenter.audio(pts, data)
 	return nil
 }
 
 // flush writes the pending samples as one fragment.
 func (m *mp4File) flush() error {
-	if len(m.pendingV) == 0 && len(m.pendingA) == 0 {
-		return nil
-	}
-	ids := []uint32{1}
-	if m.f.asc != nil {
-		ids = append(ids, 2)
-	}
-	m.seq++
-	frag, err := mp4.CreateMultiTrackFragment(m.seq, ids)
-	if err != nil {
+	frag, err := m.fragment()
+	if err != nil || frag == nil {
 		return err
 	}
-	// The samples are copied into the mdat once: sized for them, it does
-	// not grow (and copy) sample by sample.
-	size := 0
-	for _, s := range m.pendingV {
-		size += len(s.data)
-	}
-	for _, s := range m.pendingA {
-		size += len(s.data)
-	}
-	frag.Mdat.SetData(make([]byte, 0, size))
-	add := func(track uint32, ss []sample, next time.Duration, scale int64, last time.Duration) error {
-		for i, s := range ss {
-			end := next
-			if i+1 < len(ss) {
-				end = ss[i+1].dts
-			}
-			dur := end - s.dts
-			if dur <= 0 {
-				dur = last
-			}
-			flags := mp4.NonSyncSampleFlags
-			if s.key || track == 2 {
-				flags = mp4.SyncSampleFlags
-			}
-			fs := mp4.FullSample{
-				Sample: mp4.Sample{
-					Flags: flags, Dur: uint32(ticks(dur, scale)), Size: uint32(len(s.data)),
-					CompositionTimeOffset: int32(ticks(s.cto, scale)),
-				},
-				DecodeTime: uint64(ticks(s.dts, scale)),
-				Data:       s.data,
-			}
-			if err := frag.AddFullSampleToTrack(fs, track); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := add(1, m.pendingV, m.lastV.dts, videoTimescale, m.lastVDur); err != nil {
-		return err
-	}
-	if m.f.asc != nil && len(m.pendingA) > 0 {
-		next := m.pendingA[len(m.pendingA)-1].dts + m.lastADur
-		if m.lastA != nil {
-			next = m.lastA.dts
-		}
-		if err := add(2, m.pendingA, next, int64(m.f.rate), m.lastADur); err != nil {
-			return err
-		}
-	}
-	m.pendingV, m.pendingA = m.pendingV[:0], m.pendingA[:0]
 	if err := frag.Encode(m.w); err != nil {
 		return err
 	}
@@ -212,18 +303,8 @@ func (m *mp4File) flush() error {
 // close writes what is pending, the last samples with the duration of
 // the ones before them, and closes the file.
 func (m *mp4File) close() error {
-	var err error
-	if m.lastV != nil {
-		m.pendingV = append(m.pendingV, *m.lastV)
-		m.lastV = &sample{dts: m.lastV.dts + max(m.lastVDur, time.Millisecond)}
-	}
-	if m.lastA != nil {
-		m.pendingA = append(m.pendingA, *m.lastA)
-		m.lastA = &sample{dts: m.lastA.dts + max(m.lastADur, time.Millisecond)}
-	}
-	if m.lastV != nil {
-		err = m.flush()
-	}
+	m.finish()
+	err := m.flush()
 	if cerr := m.c.Close(); err == nil {
 		err = cerr
 	}

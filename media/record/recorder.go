@@ -224,7 +224,7 @@ type writer struct {
 
 func (w *writer) handle(it item) error {
 	if it.headers != nil {
-		f, err := formatOf(*it.headers)
+		f, err := formatOf(*it.headers, "record")
 		if err != nil {
 			return err
 		}
@@ -239,7 +239,7 @@ func (w *writer) handle(it item) error {
 		if gen != it.gen {
 			return nil // newer still: their own item is on its way
 		}
-		f, err := formatOf(h)
+		f, err := formatOf(h, "record")
 		if err != nil {
 			return err
 		}
@@ -360,17 +360,18 @@ func (w *writer) fail(err error) {
 	w.r.Logger.Error("recording stopped: the stream goes on", "error", err)
 }
 
-// formatOf reads the file format out of a stream's headers.
-func formatOf(h rtmp.Headers) (format, error) {
+// formatOf reads the file format out of a stream's headers; its errors
+// say what cannot be done (verb: "record").
+func formatOf(h rtmp.Headers, verb string) (format, error) {
 	sps, pps, err := parseAVCHeader(h.Video)
 	if err != nil {
-		return format{}, fmt.Errorf("cannot record this video: %w", err)
+		return format{}, fmt.Errorf("cannot %s this video: %w", verb, err)
 	}
 	f := format{width: h.Metadata.Width, height: h.Metadata.Height, sps: sps, pps: pps}
 	if h.Audio != nil {
 		asc, rate, chans, err := parseAACHeader(h.Audio)
 		if err != nil {
-			return format{}, fmt.Errorf("cannot record this audio: %w", err)
+			return format{}, fmt.Errorf("cannot %s this audio: %w", verb, err)
 		}
 		f.asc, f.rate, f.chans = asc, rate, chans
 	}

@@ -155,6 +155,10 @@ type Config struct {
 	// Record writes what the destinations receive into files; with a
 	// folder and no destination the stream only records.
 	Record RecordConfig
+	// LocalHLS: the rendition is also segmented for /hls/…, an in-memory
+	// HLS playlist of what the destinations receive (Relay.HLS); with it
+	// and no destination the stream serves only that.
+	LocalHLS bool
 	// Destinations may be empty: the relay then only previews.
 	Destinations []Destination
 	// TLSConfig verifies rtsps:// cameras and rtmps:// destinations. Nil

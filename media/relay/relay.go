@@ -66,6 +66,10 @@ type Relay struct {
 	rec atomic.Pointer[record.Recorder]
 	// newRecord is the latest SetRecord not yet taken by the pipeline.
 	newRecord atomic.Pointer[RecordConfig]
+	// hls segments what the destinations get, when Config.LocalHLS or
+	// SetLocalHLS asks, from Start on: SetLocalHLS replaces it (under mu),
+	// the rendition feeds the one it finds there, HTTP handlers read it.
+	hls atomic.Pointer[record.HLS]
 
 	// slateImage is Config.Slate.Image, read by New; nil for the card.
 	slateImage image.Image
@@ -104,6 +108,7 @@ type Relay struct {
 	closed  bool
 	failed  error  // terminal error, returned by Wait
 	src     source // the current session's source, for Close
+	hlsOn   bool   // local HLS asked for (Config.LocalHLS, SetLocalHLS)
 }
 
 // sourceState is what runSource publishes about the camera.
@@ -175,6 +180,7 @@ func New(cfg Config) (*Relay, error) {
 		done:       make(chan struct{}),
 		outputSet:  make(chan struct{}, 1),
 		slateImage: slateImage,
+		hlsOn:      cfg.LocalHLS,
 	}
 	r.openSource = r.newSource
 	r.source.Store(&sourceState{})
@@ -186,10 +192,10 @@ func New(cfg Config) (*Relay, error) {
 		rec = r.newRecorder(cfg.Record)
 		r.rec.Store(rec)
 	}
-	if len(cfg.Destinations) > 0 || rec != nil {
+	if len(cfg.Destinations) > 0 || rec != nil || cfg.LocalHLS {
 		// One rendition per stream for now; destinations that share
 		// settings share its decode and encode.
-		rd := &rendition{video: cfg.Video, audio: cfg.Audio, rec: rec, overlayCfg: overlay}
+		rd := &rendition{video: cfg.Video, audio: cfg.Audio, rec: rec, hls: &r.hls, overlayCfg: overlay}
 		for _, d := range cfg.Destinations {
 			rd.dests = append(rd.dests, r.newDestination(d))
 		}
@@ -220,7 +226,7 @@ func (r *Relay) destinations() []*destination { return *r.dests.Load() }
 
 // ErrPreviewOnly is SetDestinations on a relay started without any
 // destination: it has no output to send.
-var ErrPreviewOnly = errors.New("the stream runs for its preview only: start it with its destinations or a recording")
+var ErrPreviewOnly = errors.New("the stream runs for its preview only: start it with its destinations, a recording or Local HLS")
 
 // SetDestinations changes where a running stream is sent without touching
 // the camera session, the encoder or the destinations that stay: a
@@ -255,6 +261,53 @@ func (r *Relay) startRecorder(rec *record.Recorder) {
 		r.log.Error("not recording: the stream goes on", "error", err)
 	}
 }
+
+// newHLS makes the stream's local HLS.
+func (r *Relay) newHLS() *record.HLS {
+	return &record.HLS{Logger: r.log}
+}
+
+// SetLocalHLS starts (on) or stops the local HLS of the stream, without
+// touching the camera or the destinations: a new one gets the headers the
+// destinations have and begins at the next keyframe; one stopped ends its
+// playlist (EXT-X-ENDLIST) and is no longer HLS's. A stream created with
+// neither destinations, a recording nor local HLS runs for its preview
+// only and has nothing to segment: it logs so and does nothing.
+func (r *Relay) SetLocalHLS(on bool) {
+	if len(r.rends) == 0 {
+		r.log.Warn("local HLS not started: the stream runs for its preview only")
+		return
+	}
+	r.mu.Lock()
+	if r.closed || r.failed != nil || r.hlsOn == on {
+		r.mu.Unlock()
+		return
+	}
+	r.hlsOn = on
+	var gone *record.HLS
+	switch {
+	case !r.started: // Start makes it
+	case on:
+		r.hls.Store(r.newHLS())
+	default:
+		gone = r.hls.Swap(nil)
+	}
+	r.mu.Unlock()
+	if gone != nil {
+		gone.Close() // the pipeline may write it still: it ignores that
+	}
+	if r.started {
+		if on {
+			r.log.Info("local HLS on")
+		} else {
+			r.log.Info("local HLS off")
+		}
+	}
+}
+
+// HLS returns the stream's local HLS: nil when it is off or the stream
+// not started. Once the stream has stopped it returns the ended playlist.
+func (r *Relay) HLS() *record.HLS { return r.hls.Load() }
 
 // SetOverlay changes what is drawn over the picture of a running stream,
 // from the next picture on, without touching anything else. It reads the
@@ -329,6 +382,9 @@ func (r *Relay) Start() error {
 	if rec := r.rec.Load(); rec != nil {
 		r.startRecorder(rec)
 	}
+	if r.hlsOn {
+		r.hls.Store(r.newHLS())
+	}
 
 	// Destinations reconnect by themselves until Close: their publishers
 	// own their goroutines.
@@ -340,6 +396,13 @@ func (r *Relay) Start() error {
 		r.wg.Wait()
 		if rec := r.rec.Load(); rec != nil {
 			rec.Close() // the pipeline, its only writer, has stopped
+		}
+		// Closed or failed is set: SetLocalHLS makes no other.
+		r.mu.Lock()
+		hls := r.hls.Load()
+		r.mu.Unlock()
+		if hls != nil {
+			hls.Close() // the playlist ends; HLS still serves it
 		}
 		close(r.done)
 	}()

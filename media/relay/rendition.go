@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/relaystudio/relaystudio/media"
@@ -22,6 +23,12 @@ type rendition struct {
 	audio AudioConfig
 	dests []*destination
 	rec   *record.Recorder // the stream's recording, or nil
+	// hls is the relay's local HLS, which SetLocalHLS replaces from any
+	// goroutine; hlsFed is the one found there last, and sent the
+	// headers sent last, which a new one is handed first.
+	hls    *atomic.Pointer[record.HLS]
+	hlsFed *record.HLS
+	sent   *rtmp.Headers
 
 	enc       *codec.VideoEncoder
 	encFailed bool
@@ -245,20 +252,24 @@ func (rd *rendition) setCopyHeader(sps, pps []byte) error {
 }
 
 // publishHeaders hands metadata and sequence headers to every destination,
-// once the video header is known.
+// the recording and the local HLS, once the video header is known.
 func (rd *rendition) publishHeaders(t media.Tracks) {
 	if h, ok := rd.headers(t); ok {
+		rd.sent = &h
 		for _, d := range rd.dests {
 			d.pub.SetHeaders(h)
 		}
 		if rd.rec != nil {
 			rd.rec.SetHeaders(h)
 		}
+		if hls := rd.localHLS(); hls != nil {
+			hls.SetHeaders(h)
+		}
 	}
 }
 
-// writeVideo sends one video tag body to every destination and the
-// recording.
+// writeVideo sends one video tag body to every destination, the
+// recording and the local HLS.
 func (rd *rendition) writeVideo(dts time.Duration, key bool, body []byte) {
 	for _, d := range rd.dests {
 		d.pub.WriteVideo(dts, key, body)
@@ -266,10 +277,13 @@ func (rd *rendition) writeVideo(dts time.Duration, key bool, body []byte) {
 	if rd.rec != nil {
 		rd.rec.WriteVideo(dts, key, body)
 	}
+	if hls := rd.localHLS(); hls != nil {
+		hls.WriteVideo(dts, key, body)
+	}
 }
 
-// writeAudio sends one audio tag body to every destination and the
-// recording.
+// writeAudio sends one audio tag body to every destination, the
+// recording and the local HLS.
 func (rd *rendition) writeAudio(pts time.Duration, body []byte) {
 	for _, d := range rd.dests {
 		d.pub.WriteAudio(pts, body)
@@ -277,6 +291,27 @@ func (rd *rendition) writeAudio(pts time.Duration, body []byte) {
 	if rd.rec != nil {
 		rd.rec.WriteAudio(pts, body)
 	}
+	if hls := rd.localHLS(); hls != nil {
+		hls.WriteAudio(pts, body)
+	}
+}
+
+// localHLS returns the relay's local HLS, if on. One that SetLocalHLS
+// made since the last call is handed the headers sent last first, as a
+// destination that joins is: it starts at the next keyframe, not at the
+// next change of headers.
+func (rd *rendition) localHLS() *record.HLS {
+	if rd.hls == nil {
+		return nil
+	}
+	h := rd.hls.Load()
+	if h != rd.hlsFed {
+		rd.hlsFed = h
+		if h != nil && rd.sent != nil {
+			h.SetHeaders(*rd.sent)
+		}
+	}
+	return h
 }
 
 // headers are the rendition's metadata and sequence headers, once the

@@ -49,6 +49,8 @@ type Stats struct {
 	SlateSince time.Time `json:"slate_since,omitzero"`
 	// Recording is what the stream's recording did; nil without one.
 	Recording *record.Stats `json:"recording,omitempty"`
+	// HLS is what the stream's local HLS holds; nil when it is off.
+	HLS *record.HLSStats `json:"hls,omitempty"`
 	// Warnings are conditions a person should fix (a long camera GOP).
 	Warnings  []string `json:"warnings,omitempty"`
 	LastError string   `json:"last_error,omitempty"`
@@ -210,6 +212,10 @@ func (r *Relay) Stats() Stats {
 	if rec := r.rec.Load(); rec != nil {
 		rs := rec.Stats()
 		s.Recording = &rs
+	}
+	if hls := r.hls.Load(); hls != nil {
+		hs := hls.Stats()
+		s.HLS = &hs
 	}
 	// The pipeline's tracks count while they are the current session's.
 	hasTracks := out.session != 0 && out.session == src.session && src.retryErr == nil
