@@ -371,13 +371,16 @@ func (d Destination) IngestURL() string {
 
 // clone returns a deep copy that shares no slices with c.
 func (c *Config) clone() *Config {
-	out := &Config{Version: c.Version, Studio: c.Studio, origin: c.origin, redacted: c.redacted}
+	out := &Config{Version: c.Version, Studio: c.Studio, API: c.API, origin: c.origin, redacted: c.redacted}
 	out.Streams = make([]Stream, len(c.Streams))
 	for i, s := range c.Streams {
 		out.Streams[i] = s.clone()
 	}
 	return out
 }
+
+// Clone returns a deep copy of s that shares no slices with it.
+func (s Stream) Clone() Stream { return s.clone() }
 
 func (s Stream) clone() Stream {
 	s.Destinations = append([]Destination(nil), s.Destinations...)

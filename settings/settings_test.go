@@ -610,6 +610,9 @@ func TestSecretsNeverShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	outputs = append(outputs, export.String(), fmt.Sprintf("%+v", fields(c.Redacted())))
+	if got := c.Redacted().API; got.Token != MaskSecret(secretToken) || got.Listen != c.API.Listen {
+		t.Fatalf("Redacted API = %+v: want the listen address kept and the token masked", got)
+	}
 
 	for _, out := range outputs {
 		for _, secret := range []string{secretKey, secretKey2, secretPassword, secretToken} {
