@@ -11,7 +11,7 @@ import (
 )
 
 // EngineConfig turns a saved stream into the engine's configuration: the
-// enabled destinations with their keys, the parsed video and audio values.
+// enabled destinations with their keys (and Local HLS), the parsed video and audio values.
 // With a logger, it warns about an enabled destination that is skipped for
 // want of a key.
 func EngineConfig(s settings.Stream, log *slog.Logger) (relay.Config, error) {
@@ -62,6 +62,8 @@ func EngineConfig(s settings.Stream, log *slog.Logger) (relay.Config, error) {
 	for _, d := range s.Destinations {
 		switch {
 		case !d.Enabled:
+		case d.IsLocalHLS():
+			c.LocalHLS = true
 		case strings.TrimSpace(d.Key) == "":
 			if log == nil {
 				continue

@@ -152,10 +152,10 @@ func (s *Studio) emit(e Event) {
 // CanStart says why saved cannot start live, or returns nil when it can.
 func CanStart(saved settings.Stream) error {
 	hasKey := slices.ContainsFunc(saved.Destinations, func(d settings.Destination) bool {
-		return d.Enabled && strings.TrimSpace(d.Key) != ""
+		return d.Enabled && (strings.TrimSpace(d.Key) != "" || d.IsLocalHLS())
 	})
 	if !hasKey && !saved.Record {
-		return errors.New("add a destination with a stream key (and leave it enabled), or switch Record on")
+		return errors.New("add a destination with a stream key (and leave it enabled), a Local HLS destination, or switch Record on")
 	}
 	_, err := EngineConfig(saved, nil)
 	return err
@@ -285,8 +285,8 @@ func (st *Stream) run(saved settings.Stream, mode Mode) error {
 		return err
 	}
 	if mode == Preview {
-		cfg.Destinations, cfg.Record = nil, relay.RecordConfig{}
-	} else if len(cfg.Destinations) == 0 && cfg.Record.Dir == "" {
+		cfg.Destinations, cfg.Record, cfg.LocalHLS = nil, relay.RecordConfig{}, false
+	} else if !sends(cfg) {
 		return fmt.Errorf("stream %q has no enabled destination with a stream key, and does not record", saved.Name)
 	}
 	cfg.Logger = s.log
@@ -404,10 +404,16 @@ func (st *Stream) ApplyDestinations(saved settings.Stream) error {
 	if err != nil {
 		return err
 	}
-	if len(cfg.Destinations) == 0 && cfg.Record.Dir == "" {
+	if !sends(cfg) {
 		return fmt.Errorf("stream %q has no enabled destination with a stream key", saved.Name)
 	}
+	r.SetLocalHLS(cfg.LocalHLS)
 	return r.SetDestinations(cfg.Destinations)
+}
+
+// sends: cfg has somewhere to send the stream.
+func sends(cfg relay.Config) bool {
+	return len(cfg.Destinations) > 0 || cfg.Record.Dir != "" || cfg.LocalHLS
 }
 
 // ApplyOverlay hands saved's overlay to the running relay: it is drawn
