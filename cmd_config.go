@@ -1,6 +1,7 @@
 package main
 
-// relaystudio config: where the settings file is, check, export, import.
+// relaystudio config: where the settings file is, check, export, import,
+// the API's token.
 
 import (
 	"errors"
@@ -14,6 +15,7 @@ import (
 func cmdConfig(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("config")
 	path := fs.String("config", "", "")
+	renew := fs.Bool("new", false, "")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -22,18 +24,23 @@ func cmdConfig(args []string, stdout, stderr io.Writer) error {
 		*path = defaultConfigPath()
 	}
 	if len(pos) == 0 {
-		return usagef("config needs an action: path, check, export or import FILE")
+		return usagef("config needs an action: path, check, export, import FILE or token")
 	}
-	want := map[string]int{"path": 1, "check": 1, "export": 1, "import": 2}
+	want := map[string]int{"path": 1, "check": 1, "export": 1, "import": 2, "token": 1}
 	if n, ok := want[pos[0]]; !ok {
-		return usagef("config %q: want path, check, export or import FILE", shownArg(pos[0]))
+		return usagef("config %q: want path, check, export, import FILE or token", shownArg(pos[0]))
 	} else if len(pos) != n {
 		if pos[0] == "import" {
 			return usagef("config import needs the file to merge: relaystudio config import FILE")
 		}
 		return usagef("config %s takes no further arguments", pos[0])
 	}
+	if *renew && pos[0] != "token" {
+		return usagef("--new goes with config token (it makes a new API token)")
+	}
 	switch pos[0] {
+	case "token":
+		return configToken(*path, *renew, stdout, stderr)
 	case "path":
 		fmt.Fprintln(stdout, *path)
 		return nil

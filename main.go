@@ -50,11 +50,13 @@ Usage:
                                             run one relay until Ctrl-C / SIGTERM, then stop cleanly
   relaystudio probe [--json] URL            describe a source: video codec, size, fps, keyframe
                                             interval, audio; exit non-zero if unreachable
-  relaystudio run [--config FILE]           run the saved studio headless: start every stream with
+  relaystudio run [--config FILE] [--api HOST:PORT]
+                                            run the saved studio headless: start every stream with
                                             autostart = true, print stats, stop on Ctrl-C / SIGTERM
-  relaystudio config path|check|export|import FILE [--config FILE]
+  relaystudio config path|check|export|import FILE|token [--new] [--config FILE]
                                             where the settings file is; validate it; print it without
-                                            keys and passwords; merge a file into it
+                                            keys and passwords; merge a file into it; print the API's
+                                            token (made if missing; --new replaces it)
   relaystudio discover [--json] [--address HOST[:PORT]] [--user USER --password-file FILE]
                                             find ONVIF cameras on the local networks (or at one
                                             address) and, with their user and password, list
@@ -100,6 +102,11 @@ Run flags:
   --config FILE          the settings file (default: @CONFIG@);
                          created with a test pattern if missing
   @RUN_STATS@print one JSON line of stats per stream per interval (0 = off)
+  --api HOST:PORT        serve the HTTP API, /metrics, the web monitor and Local HLS there,
+                         e.g. 127.0.0.1:8770 (port 0: any free one; the log says which), and
+                         run until stopped even with no stream to autostart. Every request
+                         needs the token (config token); another computer's address needs one
+                         made first. No TLS: keep it on loopback or behind a TLS proxy.
   --verbose              more detailed logs
 
 Probe flags:
