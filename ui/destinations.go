@@ -99,14 +99,13 @@ func (row *destRow) card(d settings.Destination) fyne.CanvasObject {
 	server.Truncation = fyne.TextTruncateEllipsis
 	left := container.NewHBox(row.enabled, container.NewCenter(container.NewGridWrap(fyne.NewSize(12, 12), swatch)))
 	state := container.NewBorder(nil, nil, container.NewCenter(container.NewGridWrap(fyne.NewSize(12, 12), row.dot)), nil, row.state)
-	return container.NewVBox(
-		container.NewBorder(nil, nil, left, container.NewHBox(row.edit, row.remove), title),
-		server,
-		row.key,
-		state,
-		row.detail,
-		widget.NewSeparator(),
-	)
+	head := container.NewBorder(nil, nil, left, container.NewHBox(row.edit, row.remove), title)
+	if d.IsLocalHLS() {
+		// No server and no key: the studio serves it itself.
+		server.SetText("Local HLS, served by Remote control")
+		return container.NewVBox(head, server, state, row.detail, widget.NewSeparator())
+	}
+	return container.NewVBox(head, server, row.key, state, row.detail, widget.NewSeparator())
 }
 
 func (s *Studio) newDestRow(j int, d settings.Destination) *destRow {
@@ -217,6 +216,8 @@ func destStateOf(v *streamView, d settings.Destination) destState {
 	switch {
 	case !d.Enabled:
 		return destState{text: "off: switch it on to send here", health: studio.HealthIdle}
+	case d.IsLocalHLS():
+		return localHLSState(v)
 	case strings.TrimSpace(d.Key) == "":
 		return destState{text: "no stream key: paste it from the platform", health: studio.HealthIdle}
 	case !v.streaming():
@@ -263,4 +264,22 @@ func destStateOf(v *streamView, d settings.Destination) destState {
 	}
 	out.detail = strings.Join(detail, " · ")
 	return out
+}
+
+// localHLSState says what the stream's Local HLS holds.
+func localHLSState(v *streamView) destState {
+	switch h := v.stats.HLS; {
+	case !v.streaming():
+		return destState{text: "ready: served by Remote control while the stream is live", health: studio.HealthIdle}
+	case h == nil || h.Segments == 0:
+		return destState{text: "segmenting: the first segment comes in a few seconds", health: studio.HealthAmber}
+	case h.Error != "":
+		return destState{text: "stopped: " + h.Error, health: studio.HealthRed}
+	default:
+		return destState{
+			text:   fmt.Sprintf("live · %d segments · %s in memory", h.Segments, formatBytes(h.Bytes)),
+			health: studio.HealthGreen,
+			detail: "play it at /hls/ on the Remote control address (File › Remote control)",
+		}
+	}
 }

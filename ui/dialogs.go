@@ -402,6 +402,18 @@ func (s *Studio) showDestForm(j int) {
 	f.errLabel.Wrapping = fyne.TextWrapWord
 	f.errLabel.Importance = widget.DangerImportance
 	f.platform = widget.NewSelect(platformNames(), func(name string) {
+		if name == localHLSName {
+			f.url.SetText("")
+			f.key.SetText("")
+			f.url.Disable()
+			f.key.Disable()
+			f.name.SetText(settings.NewLocalHLS().Name)
+			f.errLabel.SetText("Served by File › Remote control at /hls/STREAM/index.m3u8 while the stream is live: no second encode.")
+			return
+		}
+		f.url.Enable()
+		f.key.Enable()
+		f.errLabel.SetText("")
 		p, _ := platformByName(name)
 		f.url.SetText(p.URL)
 		if p.URL != "" {
@@ -414,7 +426,11 @@ func (s *Studio) showDestForm(j int) {
 	if editing {
 		title, verb = "Edit destination", "Save"
 		d := s.cfg.Streams[i].Destinations[j]
-		f.platform.SetSelected(platformOf(d.URL).Name)
+		if d.IsLocalHLS() {
+			f.platform.SetSelected(localHLSName)
+		} else {
+			f.platform.SetSelected(platformOf(d.URL).Name)
+		}
 		f.name.SetText(d.Name) // after the platform, which fills in its own
 		f.url.SetText(d.URL)
 		f.key.SetText(d.Key)
@@ -428,6 +444,9 @@ func (s *Studio) showDestForm(j int) {
 	f.cancel = widget.NewButton("Cancel", done)
 	f.save = widget.NewButton(verb, func() {
 		d := settings.NewDestination(strings.TrimSpace(f.name.Text), strings.TrimSpace(f.url.Text), strings.TrimSpace(f.key.Text))
+		if f.platform.Selected == localHLSName {
+			d = settings.Destination{Name: strings.TrimSpace(f.name.Text), Kind: settings.DestinationLocalHLS, Enabled: true}
+		}
 		err := s.commit(func(c *settings.Config) {
 			if editing {
 				d.Enabled = c.Streams[i].Destinations[j].Enabled
@@ -445,7 +464,11 @@ func (s *Studio) showDestForm(j int) {
 		if editing {
 			what = "destination changed"
 		}
-		s.log.Info(what, "stream", s.cfg.Streams[i].Name, "destination", d.Name, "server", media.RTMPServer(d.URL))
+		if d.IsLocalHLS() {
+			s.log.Info(what, "stream", s.cfg.Streams[i].Name, "destination", d.Name, "kind", "Local HLS")
+		} else {
+			s.log.Info(what, "stream", s.cfg.Streams[i].Name, "destination", d.Name, "server", media.RTMPServer(d.URL))
+		}
 		if i == s.selected {
 			s.rebuildDestinations()
 		}

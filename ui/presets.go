@@ -18,12 +18,16 @@ var Platforms = []Platform{
 	{Name: "Custom RTMP/RTMPS", URL: ""},
 }
 
+// localHLSName is the destination form's choice of the studio's own HLS:
+// no server, no key; phones and browsers play it from Remote control.
+const localHLSName = "Local HLS (phones and browsers)"
+
 func platformNames() []string {
-	out := make([]string, len(Platforms))
+	out := make([]string, len(Platforms), len(Platforms)+1)
 	for i, p := range Platforms {
 		out[i] = p.Name
 	}
-	return out
+	return append(out, localHLSName)
 }
 
 func platformByName(name string) (Platform, bool) {

@@ -36,6 +36,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/relaystudio/relaystudio/api"
 	"github.com/relaystudio/relaystudio/assets"
 	"github.com/relaystudio/relaystudio/settings"
 	"github.com/relaystudio/relaystudio/studio"
@@ -101,7 +102,12 @@ type Studio struct {
 	stats   *statsPanel
 	logp    *logPanel
 
-	banner         *widget.Label
+	banner *widget.Label
+	// remote is the API server while Remote control is on; events is the
+	// log it streams; remoteDlg the open Remote control dialog.
+	remote         *remote
+	events         *api.Events
+	remoteDlg      *remoteDialog
 	cameraForm     *cameraForm   // the open add/edit dialog, if any
 	finder         *finder       // the open Find cameras dialog, if any
 	destForm       *destForm     // the open add-destination dialog, if any
@@ -165,7 +171,8 @@ func newStudio(a fyne.App, opt Options, do func(func())) (*Studio, error) {
 	if opt.Logger != nil {
 		s.logs.Next = opt.Logger.Handler()
 	}
-	s.log = slog.New(s.logs.Handler())
+	s.events = api.NewEvents(nil)
+	s.log = slog.New(slog.NewMultiHandler(s.logs.Handler(), s.events))
 	s.streams = studio.New(studio.Options{Logger: s.log})
 	s.logs.SetOnChange(func() { s.logDirt.Store(true) })
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -204,6 +211,7 @@ func newStudio(a fyne.App, opt Options, do func(func())) (*Studio, error) {
 	}
 	if s.broken == nil {
 		s.autostart()
+		s.startRemote()
 	}
 	s.wg.Add(1)
 	go s.pump()
@@ -250,6 +258,7 @@ func (s *Studio) Close() {
 	s.outputEdit.Stop()
 	s.keyEdit.Stop()
 	s.cancel()
+	s.stopRemote()
 	s.streams.Close()
 	s.wg.Wait()
 }
@@ -331,6 +340,8 @@ func (s *Studio) addShortcuts() {
 		fyne.NewMenu("File", newCamera, fyne.NewMenuItemSeparator(),
 			fyne.NewMenuItem("Import settings…", s.showImport),
 			fyne.NewMenuItem("Export settings (without keys and passwords)…", s.showExport),
+			fyne.NewMenuItemSeparator(),
+			fyne.NewMenuItem("Remote control (API, web monitor, metrics)…", s.showRemote),
 			fyne.NewMenuItemSeparator(), quit),
 		fyne.NewMenu("Stream", toggle,
 			fyne.NewMenuItem("Start all", s.startAll), fyne.NewMenuItem("Stop all", s.stopAll)),
@@ -367,14 +378,14 @@ func (s *Studio) save() error {
 // commit applies change to the settings, validates and saves them; on any
 // error the settings are put back as they were and the error returned.
 func (s *Studio) commit(change func(c *settings.Config)) error {
-	before := cloneStreams(s.cfg.Streams)
+	before, beforeAPI := cloneStreams(s.cfg.Streams), s.cfg.API
 	change(s.cfg)
 	err := s.cfg.Validate()
 	if err == nil {
 		err = s.save()
 	}
 	if err != nil {
-		s.cfg.Streams = before
+		s.cfg.Streams, s.cfg.API = before, beforeAPI
 		return err
 	}
 	return nil
