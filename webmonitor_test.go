@@ -156,7 +156,32 @@ kind = "hls"
 		t.Fatal(err)
 	}
 	if out := os.Getenv("RELAYSTUDIO_SCREENSHOTS"); out != "" {
-		_ = os.WriteFile(filepath.Join(out, "web-monitor-phone.png"), shot, 0o644)
+		_ = os.WriteFile(filepath.Join(out, "web-monitor-phone.jpg"), shot, 0o644)
+	}
+	// The page plays Local HLS itself (Media Source Extensions here).
+	playing, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`(async () => {
+		document.querySelector('article[data-id="test-pattern"] button.watch').click();
+		for (let i = 0; i < 200; i++) {
+			const v = document.querySelector('article[data-id="test-pattern"] video');
+			if (v && v.currentTime > 1) return true;
+			await new Promise(r => setTimeout(r, 100));
+		}
+		return false;
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil || !playing {
+		state, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`(() => {
+			const c = document.querySelector('article[data-id="test-pattern"]');
+			const v = c.querySelector('video');
+			return JSON.stringify({error: c.querySelector('.error').textContent, watchHidden: c.querySelector('button.watch').hidden,
+				video: !!v, t: v && v.currentTime, ready: v && v.readyState, buffered: v && v.buffered.length ? [v.buffered.start(0), v.buffered.end(0)] : null,
+				mediaError: v && v.error && v.error.message, paused: v && v.paused,
+				mse: "MediaSource" in window && MediaSource.isTypeSupported('video/mp4; codecs="avc1.640028,mp4a.40.2"')});
+		})()`))
+		t.Errorf("the web monitor did not play Local HLS within 20 s: %v %s", err, state)
+	} else if out := os.Getenv("RELAYSTUDIO_SCREENSHOTS"); out != "" {
+		if shot, err := chromedp.Run(bctx, chromedp.FullScreenshot(90)); err == nil {
+			_ = os.WriteFile(filepath.Join(out, "web-monitor-hls.jpg"), shot, 0o644)
+		}
 	}
 	rctx, rcancel := context.WithTimeout(ctx, 20*time.Second)
 	defer rcancel()

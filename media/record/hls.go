@@ -401,7 +401,7 @@ func (h *HLS) File(name string) ([]byte, bool) {
 }
 
 // Codecs returns the RFC 6381 codecs of the latest headers' format, as a
-// web page asks MediaSource.isTypeSupported: "avc1.64001f,mp4a.40.2"; ""
+// web page asks MediaSource.isTypeSupported: "avc3.64001f,mp4a.40.2" (avc3: the sample entry, parameter sets in band); ""
 // before headers.
 func (h *HLS) Codecs() string {
 	h.mu.Lock()
@@ -452,7 +452,7 @@ func codecsOf(f format) string {
 	if len(f.sps) < 4 {
 		return ""
 	}
-	c := fmt.Sprintf("avc1.%02x%02x%02x", f.sps[1], f.sps[2], f.sps[3])
+	c := fmt.Sprintf("avc3.%02x%02x%02x", f.sps[1], f.sps[2], f.sps[3])
 	if len(f.asc) > 0 {
 		c += fmt.Sprintf(",mp4a.40.%d", f.asc[0]>>3)
 	}

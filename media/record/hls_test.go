@@ -139,7 +139,7 @@ func TestHLSPlays(t *testing.T) {
 		t.Fatal("a playlist or codecs before any input")
 	}
 	h.SetHeaders(s.headers)
-	if c := h.Codecs(); !regexp.MustCompile(`^avc1\.[0-9a-f]{6},mp4a\.40\.2$`).MatchString(c) {
+	if c := h.Codecs(); !regexp.MustCompile(`^avc3\.[0-9a-f]{6},mp4a\.40\.2$`).MatchString(c) {
 		t.Errorf("codecs %q", c)
 	}
 	began := time.Now()

@@ -82,7 +82,7 @@ func TestLocalHLSOnly(t *testing.T) {
 			if s.State != StateLive || len(s.Destinations) != 0 || s.HLS.Error != "" {
 				t.Errorf("a stream that only serves HLS: %v, %d destinations, %+v", s.State, len(s.Destinations), *s.HLS)
 			}
-			if !strings.HasPrefix(h.Codecs(), "avc1.") || !strings.HasSuffix(h.Codecs(), ",mp4a.40.2") {
+			if !strings.HasPrefix(h.Codecs(), "avc3.") || !strings.HasSuffix(h.Codecs(), ",mp4a.40.2") {
 				t.Errorf("codecs %q", h.Codecs())
 			}
 			rep := probeHLS(t, serveHLS(t, h))
