@@ -46,8 +46,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(lw, http.StatusForbidden, "cross-site request refused: use the web monitor itself, or send the token in an Authorization header")
 		return
 	}
-	if _, pattern := s.mux.Handler(r); pattern == "" {
-		s.noRoute(lw, r)
+	if h, pattern := s.mux.Handler(r); pattern == "" {
+		s.noRoute(lw, r, h)
 		return
 	}
 	s.mux.ServeHTTP(lw, r)
@@ -94,10 +94,10 @@ func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request) {
 	writeError(w, http.StatusUnauthorized, "%s", msg)
 }
 
-// noRoute words the mux's 404 and 405 as JSON.
-func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+// noRoute words the mux's 404 and 405 as JSON: h, the mux's own error
+// handler for r, tells which.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request, h http.Handler) {
 	probe := &statusOnly{header: http.Header{}}
-	h, _ := s.mux.Handler(r)
 	h.ServeHTTP(probe, r)
 	switch probe.status {
 	case http.StatusMethodNotAllowed:

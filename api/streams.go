@@ -108,7 +108,7 @@ func (s *Server) stream(v studio.View) Stream {
 	if err := v.Stream.Err(); err != nil {
 		out.Error = err.Error()
 	}
-	ids := studio.IDs(destNames(v.Saved.Destinations))
+	ids := studio.DestinationIDs(v.Saved.Destinations)
 	for j, d := range v.Saved.Destinations {
 		dv := Destination{ID: ids[j], Name: d.Name, Kind: settings.DestinationRTMP, Enabled: d.Enabled, State: "off"}
 		if d.IsLocalHLS() {
@@ -133,14 +133,6 @@ func (s *Server) stream(v studio.View) Stream {
 			}
 		}
 		out.Destinations = append(out.Destinations, dv)
-	}
-	return out
-}
-
-func destNames(ds []settings.Destination) []string {
-	out := make([]string, len(ds))
-	for i, d := range ds {
-		out[i] = d.Name
 	}
 	return out
 }
@@ -184,28 +176,14 @@ func (s *Server) answerStream(w http.ResponseWriter, id string) {
 // meanwhile, 400 for settings the file refuses, 409 for the rest (the
 // stream's state does not allow it).
 func (s *Server) controlError(w http.ResponseWriter, what string, err error) {
-	var p *settings.Problem
 	switch {
 	case errors.Is(err, studio.ErrUnknownStream):
 		writeError(w, http.StatusNotFound, "%s", err)
-	case errors.As(err, &p), errors.As(err, new(*relay.FieldError)), errors.As(err, new(badValue)):
-		writeError(w, http.StatusBadRequest, "%s: %s", what, problemText(err))
+	case len(settings.Problems(err)) > 0, errors.As(err, new(*relay.FieldError)), errors.As(err, new(badValue)):
+		writeError(w, http.StatusBadRequest, "%s: %s", what, settings.Summary(err))
 	default:
 		writeError(w, http.StatusConflict, "%s: %s", what, err)
 	}
-}
-
-// problemText is a settings problem without the file's path and line:
-// the client did not write the file.
-func problemText(err error) string {
-	var lines []string
-	for l := range strings.SplitSeq(err.Error(), "\n") {
-		if i := strings.Index(l, ": streams["); i >= 0 {
-			l = l[i+2:]
-		}
-		lines = append(lines, strings.TrimSpace(l))
-	}
-	return strings.Join(lines, "; ")
 }
 
 // fieldMessage is an engine settings error without its "invalid stream
@@ -288,7 +266,7 @@ func (s *Server) patchDestination(w http.ResponseWriter, r *http.Request) {
 	}
 	dest := r.PathValue("dest")
 	j := -1
-	for k, id := range studio.IDs(destNames(v.Saved.Destinations)) {
+	for k, id := range studio.DestinationIDs(v.Saved.Destinations) {
 		if id == dest {
 			j = k
 		}

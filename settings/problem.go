@@ -71,6 +71,24 @@ func Problems(err error) []*Problem {
 	return out
 }
 
+// Summary words err's problems for someone who did not write the file (a
+// request to the API, a dialog's field): "key: message; key: message",
+// without the file and line. An err with no Problem is worded as it is.
+func Summary(err error) string {
+	ps := Problems(err)
+	if len(ps) == 0 {
+		return err.Error()
+	}
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.Message
+		if p.Key != "" {
+			parts[i] = p.Key + ": " + p.Message
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
 // origin is where a Config was read from or last saved to.
 type origin struct {
 	file string

@@ -762,3 +762,19 @@ func assertAlone(t *testing.T, path string) {
 		t.Fatalf("temporary file left behind: %v", entries)
 	}
 }
+
+func TestSummaryLeavesOutTheFile(t *testing.T) {
+	path := writeFile(t, "version = 1\n[api]\nlisten = \"8770\"\ntoken = \"abc\"\n")
+	_, err := Load(path)
+	if err == nil {
+		t.Fatal("Load succeeded")
+	}
+	got := Summary(err)
+	want := `api.listen: "8770": want host:port, e.g. 127.0.0.1:8770 (this computer only) or 0.0.0.0:8770 (every network); api.token: too short to be safe (want at least 16 characters): make a new one with ` + "`relaystudio config token --new`"
+	if got != want {
+		t.Fatalf("Summary =\n%s\nwant\n%s", got, want)
+	}
+	if Summary(os.ErrClosed) != os.ErrClosed.Error() {
+		t.Error("an error without problems is not worded as it is")
+	}
+}

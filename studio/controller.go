@@ -81,6 +81,24 @@ func IDs(names []string) []string {
 	return ids
 }
 
+// StreamIDs returns the IDs of ss (IDs of their names).
+func StreamIDs(ss []settings.Stream) []string {
+	names := make([]string, len(ss))
+	for i, s := range ss {
+		names[i] = s.Name
+	}
+	return IDs(names)
+}
+
+// DestinationIDs returns the IDs of ds within their stream.
+func DestinationIDs(ds []settings.Destination) []string {
+	names := make([]string, len(ds))
+	for i, d := range ds {
+		names[i] = d.Name
+	}
+	return IDs(names)
+}
+
 func slug(name string) string {
 	var b strings.Builder
 	dash := false
@@ -144,7 +162,7 @@ func (h *Headless) Views() []View {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	saved := h.saved()
-	ids := IDs(names(saved))
+	ids := StreamIDs(saved)
 	out := make([]View, len(saved))
 	for i := range saved {
 		out[i] = View{ID: ids[i], Saved: saved[i], Stream: h.streams[i]}
@@ -152,17 +170,9 @@ func (h *Headless) Views() []View {
 	return out
 }
 
-func names(ss []settings.Stream) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = s.Name
-	}
-	return out
-}
-
 // find returns the index of the stream with ID id; h.mu is held.
 func (h *Headless) find(id string) (int, error) {
-	for i, x := range IDs(names(h.cfg.Streams)) {
+	for i, x := range StreamIDs(h.cfg.Streams) {
 		if x == id {
 			return i, nil
 		}

@@ -65,7 +65,7 @@ type windowControl struct{ s *Studio }
 func (c windowControl) Views() []studio.View {
 	var out []studio.View
 	_ = c.s.onMain(func() error {
-		ids := studio.IDs(streamNames(c.s.cfg.Streams))
+		ids := studio.StreamIDs(c.s.cfg.Streams)
 		for i, st := range c.s.cfg.Streams {
 			out = append(out, studio.View{ID: ids[i], Saved: st.Clone(), Stream: c.s.views[i].stream})
 		}
@@ -74,17 +74,9 @@ func (c windowControl) Views() []studio.View {
 	return out
 }
 
-func streamNames(ss []settings.Stream) []string {
-	out := make([]string, len(ss))
-	for i, st := range ss {
-		out[i] = st.Name
-	}
-	return out
-}
-
-// find is the index of the stream with ID id; on the Fyne goroutine.
+// findID is the index of the stream with ID id; on the Fyne goroutine.
 func (s *Studio) findID(id string) (int, error) {
-	for i, x := range studio.IDs(streamNames(s.cfg.Streams)) {
+	for i, x := range studio.StreamIDs(s.cfg.Streams) {
 		if x == id {
 			return i, nil
 		}
@@ -310,20 +302,11 @@ func (s *Studio) applyRemote(d *remoteDialog, change func(*settings.API)) {
 		}
 	})
 	if err != nil {
-		d.status.SetText("Not saved: " + problemMessage(err))
+		d.status.SetText("Not saved: " + settings.Summary(err))
 		return
 	}
 	s.startRemote()
 	s.fillRemote(d)
-}
-
-// problemMessage is a settings problem without the file's name and line.
-func problemMessage(err error) string {
-	var p *settings.Problem
-	if errors.As(err, &p) {
-		return p.Message
-	}
-	return err.Error()
 }
 
 // fillRemote shows the settings and the server's state.
