@@ -69,6 +69,9 @@ const (
 	MaxPreviewFPS     = 30
 )
 
+// Languages are the window's languages (Studio.Language), as BCP 47 tags.
+var Languages = []string{"en", "zh-CN"}
+
 // Config is the whole config file. Values are kept as the user wrote them
 // (strings such as "2500k") so that a save round-trips; Validate checks them
 // by parsing, and the accessors on Video and Audio return parsed values.
@@ -100,6 +103,9 @@ type Studio struct {
 	// PreviewRate). A lower rate saves CPU on computers that draw the
 	// window without a GPU; streaming is unaffected.
 	PreviewFPS int `toml:"preview_fps" comment:"pictures a second in the window's preview, 1-30; lower saves CPU on computers without a GPU"`
+	// Language is the window's language: "en", "zh-CN", or empty (the
+	// default) to follow the system's locale.
+	Language string `toml:"language,omitempty" comment:"the window's language: en | zh-CN; empty follows the system"`
 	// Window is the window as it was last closed. The window writes it.
 	Window Window `toml:"window,omitempty"`
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/relaystudio/relaystudio/media"
@@ -31,6 +32,9 @@ func (c *Config) Validate() error {
 		if split.f != 0 && !(split.f > 0 && split.f < 1) {
 			v.addf("studio.window."+split.name, "%g: a divider is a fraction between 0 and 1, e.g. 0.6 (or leave it out)", split.f)
 		}
+	}
+	if l := c.Studio.Language; l != "" && !slices.Contains(Languages, l) {
+		v.addf("studio.language", "%q: want %s, or nothing to follow the system", l, strings.Join(Languages, " or "))
 	}
 	if n := c.Studio.PreviewFPS; n < 0 || n > MaxPreviewFPS {
 		v.addf("studio.preview_fps", "%d: want 1 to %d pictures a second (0: the default, %d)", n, MaxPreviewFPS, DefaultPreviewFPS)
