@@ -3,9 +3,9 @@ package ui
 import (
 	"encoding/json"
 	"go/ast"
-	"maps"
 	"go/parser"
 	"go/token"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
