@@ -57,9 +57,14 @@ DEPS_PACKAGE := desktop-file-utils appstream xz-utils binutils systemd
 # and Wine to run what was built.
 DEPS_WINDOWS := gcc-mingw-w64-x86-64-posix g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 nsis zip wine64
 
+# The window's Chinese font is cut from Debian's Noto Sans CJK with
+# fontTools' subsetter (make fonts; the result is committed, so neither is
+# needed to build or test).
+DEPS_FONTS := fonts-noto-cjk fonttools
+
 GO_TEST_ENV := LANG=C.UTF-8
 
-.PHONY: help deps deps-package ffmpeg build run debug demo test package bench lint clean
+.PHONY: help deps deps-package fonts ffmpeg build run debug demo test package bench lint clean
 
 help: ## list the targets
 	@echo "Relay Studio $(FULL_VERSION): make TARGET"
@@ -70,6 +75,10 @@ deps: ## install the missing Debian packages for building and testing (apt-get, 
 
 deps-package: ## install the Debian packages for building and checking the installers (Linux and Windows)
 	@.ci/deps.sh $(DEPS_PACKAGE) $(DEPS_WINDOWS)
+
+fonts: ## cut the window's Chinese font (assets/fonts) down to the characters of the translations again, after changing them
+	@.ci/deps.sh $(DEPS_FONTS)
+	@assets/fonts/subset.sh
 
 ffmpeg: deps ## build our own static FFmpeg and x264 (or reuse the cached build): see ffmpeg/build.sh
 	@ffmpeg/build.sh linux >/dev/null

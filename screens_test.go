@@ -53,13 +53,14 @@ func TestScreenshotsOfTheStudio(t *testing.T) {
 	display := testx.StartXvfb(t)
 
 	// run starts the studio on cfg and returns a function that quits it.
+	locale := "en_US.UTF-8"
 	run := func(cfg *settings.Config) func() {
 		if err := cfg.Save(cfgPath); err != nil {
 			t.Fatal(err)
 		}
 		var out bytes.Buffer
 		app := exec.Command(bin, "--config", cfgPath)
-		app.Env = append(os.Environ(), "DISPLAY="+display, "LANG=en_US.UTF-8")
+		app.Env = append(os.Environ(), "DISPLAY="+display, "LANG="+locale, "LANGUAGE=", "LC_ALL=", "LC_MESSAGES=")
 		app.Stdout, app.Stderr = &out, &out
 		if err := app.Start(); err != nil {
 			t.Fatal(err)
@@ -136,6 +137,18 @@ func TestScreenshotsOfTheStudio(t *testing.T) {
 		t.Errorf("the preview looks the same live and with the camera lost (shots in %s)", shots)
 	}
 	cam.Resume()
+	stop()
+
+	// In Chinese (the system's locale): the same live studio, drawn with
+	// the window's own Chinese font, whatever fonts the machine has.
+	locale = "zh_CN.UTF-8"
+	stop = run(cfg)
+	testx.WaitUntil(t, ctx, 10*time.Second, "the window", func() bool { w, _ := size(); return w > 0 })
+	time.Sleep(8 * time.Second)
+	zh := shoot("live-zh-CN.png")
+	if testx.SameRegion(live, zh, image.Rect(0, 0, 1280, 40)) {
+		t.Errorf("the window's top looks the same in English and in Chinese (shots in %s)", shots)
+	}
 	stop()
 	t.Logf("screenshots in %s", shots)
 }

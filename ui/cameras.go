@@ -35,12 +35,12 @@ func (s *Studio) newCamerasPanel() *camerasPanel {
 			s.selectStream(id)
 		}
 	}
-	p.add = widget.NewButtonWithIcon("Add", theme.ContentAddIcon(), func() { s.showCameraForm(-1) })
-	p.edit = widget.NewButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() { s.showCameraForm(s.selected) })
-	p.dup = widget.NewButtonWithIcon("Duplicate", theme.ContentCopyIcon(), func() { s.duplicateStream(s.selected) })
-	p.remove = widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() { s.removeStream(s.selected) })
+	p.add = widget.NewButtonWithIcon(tr("Add"), theme.ContentAddIcon(), func() { s.showCameraForm(-1) })
+	p.edit = widget.NewButtonWithIcon(tr("Edit"), theme.DocumentCreateIcon(), func() { s.showCameraForm(s.selected) })
+	p.dup = widget.NewButtonWithIcon(tr("Duplicate"), theme.ContentCopyIcon(), func() { s.duplicateStream(s.selected) })
+	p.remove = widget.NewButtonWithIcon(tr("Remove"), theme.DeleteIcon(), func() { s.removeStream(s.selected) })
 	buttons := container.NewGridWithColumns(2, p.add, p.edit, p.dup, p.remove)
-	title := widget.NewLabelWithStyle("Cameras", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title := widget.NewLabelWithStyle(tr("Cameras"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	p.root = container.NewBorder(title, buttons, nil, nil, p.list)
 	return p
 }
@@ -63,9 +63,9 @@ func newCameraItem() fyne.CanvasObject {
 	bg.SetMinSize(fyne.NewSize(64, 36))
 	dot := canvas.NewCircle(colGrey)
 	dot.Resize(fyne.NewSize(10, 10))
-	state := canvas.NewText("idle", colGrey)
+	state := canvas.NewText(tr("idle"), colGrey)
 	state.TextSize = theme.CaptionTextSize()
-	name := widget.NewLabel("camera")
+	name := widget.NewLabel(tr("Camera"))
 	name.Truncation = fyne.TextTruncateEllipsis
 	icon := widget.NewIcon(theme.MediaVideoIcon())
 	return container.NewBorder(nil, nil, container.NewStack(bg, icon, thumb),
@@ -102,30 +102,30 @@ func updateCameraItem(o fyne.CanvasObject, name string, v *streamView) {
 func badge(v *streamView) (string, color.Color) {
 	if v.relay() == nil {
 		if v.err() != "" {
-			return "error", colRed
+			return tr("error"), colRed
 		}
-		return "idle", colGrey
+		return tr("idle"), colGrey
 	}
 	if !v.stats.SlateSince.IsZero() && v.streaming() {
-		return "on slate", colAmber
+		return tr("on slate"), colAmber
 	}
 	if v.stats.Input.Lost() {
-		return "no signal", colRed
+		return tr("no signal"), colRed
 	}
 	switch v.stats.State {
 	case relay.StateLive:
 		if v.streaming() {
-			return "live", colGreen
+			return tr("live"), colGreen
 		}
-		return "preview", colGreen
+		return tr("preview"), colGreen
 	case relay.StateRetrying:
-		return "retrying", colAmber
+		return tr("retrying"), colAmber
 	case relay.StateFailed, relay.StateRefused:
-		return "error", colRed
+		return tr("error"), colRed
 	case relay.StateConnecting, relay.StateIdle:
-		return "connecting", colAmber
+		return tr("connecting"), colAmber
 	}
-	return "idle", colGrey
+	return tr("idle"), colGrey
 }
 
 // cameraList is the list of cameras. A tap gives it the keyboard focus, and

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"image/color"
 	"strings"
 
@@ -42,7 +41,7 @@ type destRow struct {
 
 func (s *Studio) newDestPanel() *destPanel {
 	p := &destPanel{box: container.NewVBox()}
-	p.add = widget.NewButtonWithIcon("Add destination", theme.ContentAddIcon(), func() { s.showDestForm(-1) })
+	p.add = widget.NewButtonWithIcon(tr("Add destination"), theme.ContentAddIcon(), func() { s.showDestForm(-1) })
 	p.root = newVScroll(container.NewVBox(p.box, p.add))
 	return p
 }
@@ -74,7 +73,7 @@ func (s *Studio) rebuildDestinations() {
 	}
 	st := s.cfg.Streams[s.selected]
 	if len(st.Destinations) == 0 {
-		l := widget.NewLabel("No destination yet: add YouTube, Twitch, Facebook or your own server.")
+		l := widget.NewLabel(tr("No destination yet: add YouTube, Twitch, Facebook or your own server."))
 		l.Wrapping = fyne.TextWrapWord
 		p.box.Add(l)
 	}
@@ -102,7 +101,7 @@ func (row *destRow) card(d settings.Destination) fyne.CanvasObject {
 	head := container.NewBorder(nil, nil, left, container.NewHBox(row.edit, row.remove), title)
 	if d.IsLocalHLS() {
 		// No server and no key: the studio serves it itself.
-		server.SetText("Local HLS, served by Remote control")
+		server.SetText(tr("Local HLS, served by Remote control"))
 		return container.NewVBox(head, server, state, row.detail, widget.NewSeparator())
 	}
 	return container.NewVBox(head, server, row.key, state, row.detail, widget.NewSeparator())
@@ -111,7 +110,7 @@ func (row *destRow) card(d settings.Destination) fyne.CanvasObject {
 func (s *Studio) newDestRow(j int, d settings.Destination) *destRow {
 	i := s.selected
 	row := &destRow{name: d.Name, colour: seriesColour(j), dot: canvas.NewCircle(colGrey)}
-	row.enabled = widget.NewCheck("on", nil)
+	row.enabled = widget.NewCheck(tr("on"), nil)
 	row.enabled.SetChecked(d.Enabled)
 	row.enabled.OnChanged = func(on bool) {
 		if s.commitOrShow(func(c *settings.Config) { c.Streams[i].Destinations[j].Enabled = on }) {
@@ -120,19 +119,19 @@ func (s *Studio) newDestRow(j int, d settings.Destination) *destRow {
 		}
 	}
 	row.key = widget.NewPasswordEntry()
-	row.key.SetPlaceHolder("stream key")
+	row.key.SetPlaceHolder(tr("stream key"))
 	row.key.SetText(d.Key)
 	// The key is saved at every change; a live stream picks it up once
 	// typing pauses (or on Enter), not with a reconnection per character.
 	row.key.OnChanged = func(k string) {
 		k = strings.TrimSpace(k)
 		if err := s.commit(func(c *settings.Config) { c.Streams[i].Destinations[j].Key = k }); err != nil {
-			row.detail.SetText("Key not saved: " + err.Error())
+			row.detail.SetText(tr("Key not saved: {{.Error}}", "Error", engineText(err.Error())))
 			return
 		}
 		row.detail.SetText("")
 		if s.views[i].streaming() {
-			row.state.SetText("key changed: this destination reconnects with it when you stop typing")
+			row.state.SetText(tr("key changed: this destination reconnects with it when you stop typing"))
 			s.keyEdit.Call(func() { s.afterDestChange(i) })
 		} else {
 			s.refreshButtons()
@@ -147,7 +146,7 @@ func (s *Studio) newDestRow(j int, d settings.Destination) *destRow {
 	row.detail.SizeName = theme.SizeNameCaptionText
 	row.edit = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), func() { s.showDestForm(j) })
 	row.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() {
-		s.ask("Remove destination?", fmt.Sprintf("Remove %q from %q? Its stream key is forgotten.", d.Name, s.cfg.Streams[i].Name), "Remove", func() {
+		s.ask(tr("Remove destination?"), tr("Remove \"{{.Name}}\" from \"{{.Stream}}\"? Its stream key is forgotten.", "Name", d.Name, "Stream", s.cfg.Streams[i].Name), tr("Remove"), func() {
 			if s.commitOrShow(func(c *settings.Config) {
 				ds := c.Streams[i].Destinations
 				c.Streams[i].Destinations = append(ds[:j:j], ds[j+1:]...)
@@ -215,13 +214,13 @@ type destState struct {
 func destStateOf(v *streamView, d settings.Destination) destState {
 	switch {
 	case !d.Enabled:
-		return destState{text: "off: switch it on to send here", health: studio.HealthIdle}
+		return destState{text: tr("off: switch it on to send here"), health: studio.HealthIdle}
 	case d.IsLocalHLS():
 		return localHLSState(v)
 	case strings.TrimSpace(d.Key) == "":
-		return destState{text: "no stream key: paste it from the platform", health: studio.HealthIdle}
+		return destState{text: tr("no stream key: paste it from the platform"), health: studio.HealthIdle}
 	case !v.streaming():
-		return destState{text: "ready (not streaming)", health: studio.HealthIdle}
+		return destState{text: tr("ready (not streaming)"), health: studio.HealthIdle}
 	}
 	var ds *relay.DestinationStats
 	for k := range v.stats.Destinations {
@@ -230,37 +229,37 @@ func destStateOf(v *streamView, d settings.Destination) destState {
 		}
 	}
 	if ds == nil {
-		return destState{text: "connecting…", health: studio.HealthAmber}
+		return destState{text: tr("connecting…"), health: studio.HealthAmber}
 	}
 	var out destState
 	switch ds.State {
 	case relay.StateLive:
 		switch {
 		case !v.stats.SlateSince.IsZero():
-			out = destState{text: fmt.Sprintf("live %s · %s · %s", studio.OnSlate(v.stats), formatKbps(ds.BitrateKbps), formatFPS(ds.FPS)), health: studio.HealthAmber}
+			out = destState{text: tr("live {{.Slate}} · {{.Rate}} · {{.FPS}}", "Slate", engineText(studio.OnSlate(v.stats)), "Rate", formatKbps(ds.BitrateKbps), "FPS", formatFPS(ds.FPS)), health: studio.HealthAmber}
 		case v.stats.Input.Lost():
-			out = destState{text: "connected; camera lost: waiting for pictures", health: studio.HealthAmber}
+			out = destState{text: tr("connected; camera lost: waiting for pictures"), health: studio.HealthAmber}
 		default:
-			out = destState{text: fmt.Sprintf("live · %s · %s", formatKbps(ds.BitrateKbps), formatFPS(ds.FPS)), health: studio.HealthGreen}
+			out = destState{text: tr("live · {{.Rate}} · {{.FPS}}", "Rate", formatKbps(ds.BitrateKbps), "FPS", formatFPS(ds.FPS)), health: studio.HealthGreen}
 		}
 	case relay.StateConnecting, relay.StateIdle:
-		out = destState{text: "connecting to " + ds.Server + "…", health: studio.HealthAmber}
+		out = destState{text: tr("connecting to {{.Server}}…", "Server", ds.Server), health: studio.HealthAmber}
 	case relay.StateRetrying:
-		out = destState{text: nonEmpty(ds.Reason, "retrying"), health: studio.HealthRed}
+		out = destState{text: nonEmpty(engineText(ds.Reason), tr("retrying")), health: studio.HealthRed}
 	case relay.StateRefused:
-		out = destState{text: "refused: " + nonEmpty(ds.Reason, ds.LastError, "the server said no"), health: studio.HealthRed}
+		out = destState{text: tr("refused: {{.Reason}}", "Reason", nonEmpty(engineText(ds.Reason), engineText(ds.LastError), tr("the server said no"))), health: studio.HealthRed}
 	default:
-		out = destState{text: string(ds.State) + ": " + nonEmpty(ds.Reason, ds.LastError), health: studio.HealthRed}
+		out = destState{text: tr("{{.State}}: {{.Reason}}", "State", engineText(string(ds.State)), "Reason", nonEmpty(engineText(ds.Reason), engineText(ds.LastError))), health: studio.HealthRed}
 	}
 	var detail []string
 	if ds.Reconnects > 0 {
-		detail = append(detail, fmt.Sprintf("reconnects %d", ds.Reconnects))
+		detail = append(detail, tr("reconnects {{.N}}", "N", ds.Reconnects))
 	}
 	if ds.Dropped > 0 {
-		detail = append(detail, fmt.Sprintf("frames dropped %d", ds.Dropped))
+		detail = append(detail, tr("frames dropped {{.N}}", "N", ds.Dropped))
 	}
-	if ds.LastError != "" && out.health != studio.HealthGreen && !strings.Contains(out.text, ds.LastError) {
-		detail = append(detail, "last error: "+ds.LastError)
+	if lastErr := engineText(ds.LastError); ds.LastError != "" && out.health != studio.HealthGreen && !strings.Contains(out.text, lastErr) {
+		detail = append(detail, tr("last error: {{.Error}}", "Error", lastErr))
 	}
 	out.detail = strings.Join(detail, " · ")
 	return out
@@ -270,16 +269,16 @@ func destStateOf(v *streamView, d settings.Destination) destState {
 func localHLSState(v *streamView) destState {
 	switch h := v.stats.HLS; {
 	case !v.streaming():
-		return destState{text: "ready: served by Remote control while the stream is live", health: studio.HealthIdle}
+		return destState{text: tr("ready: served by Remote control while the stream is live"), health: studio.HealthIdle}
 	case h == nil || h.Segments == 0:
-		return destState{text: "segmenting: the first segment comes in a few seconds", health: studio.HealthAmber}
+		return destState{text: tr("segmenting: the first segment comes in a few seconds"), health: studio.HealthAmber}
 	case h.Error != "":
-		return destState{text: "stopped: " + h.Error, health: studio.HealthRed}
+		return destState{text: tr("stopped: {{.Error}}", "Error", engineText(h.Error)), health: studio.HealthRed}
 	default:
 		return destState{
-			text:   fmt.Sprintf("live · %d segments · %s in memory", h.Segments, formatBytes(h.Bytes)),
+			text:   trn("live · {{.Count}} segments · {{.Size}} in memory", h.Segments, "Size", formatBytes(h.Bytes)),
 			health: studio.HealthGreen,
-			detail: "play it at /hls/ on the Remote control address (File › Remote control)",
+			detail: tr("play it at /hls/ on the Remote control address (File › Remote control)"),
 		}
 	}
 }

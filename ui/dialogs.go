@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -55,10 +56,10 @@ func (s *Studio) ask(title, message, yesLabel string, onYes func()) {
 	}
 	var buttons *fyne.Container
 	if yesLabel == "" {
-		c.no = widget.NewButton("OK", done)
+		c.no = widget.NewButton(tr("OK"), done)
 		buttons = container.NewHBox(c.no)
 	} else {
-		c.no = widget.NewButton("Cancel", done)
+		c.no = widget.NewButton(tr("Cancel"), done)
 		c.yes = widget.NewButton(yesLabel, func() {
 			done()
 			onYes()
@@ -91,40 +92,40 @@ func (s *Studio) showCameraForm(i int) {
 	f := &cameraForm{index: i}
 	f.name = widget.NewEntry()
 	f.url = widget.NewEntry()
-	f.url.SetPlaceHolder("rtsp://192.168.1.20:554/stream1 or test://pattern")
+	f.url.SetPlaceHolder(tr("rtsp://192.168.1.20:554/stream1 or test://pattern"))
 	f.user = widget.NewEntry()
 	f.pass = widget.NewPasswordEntry()
-	f.transport = widget.NewSelect([]string{settings.TransportAuto, settings.TransportTCP, settings.TransportUDP}, nil)
-	f.transport.SetSelected(settings.TransportAuto)
+	f.transport = widget.NewSelect(transportLabels(), nil)
+	selectByValue(f.transport, transports, settings.TransportAuto)
 	f.result = widget.NewLabel("")
 	f.result.Wrapping = fyne.TextWrapWord
 	f.errLabel = widget.NewLabel("")
 	f.errLabel.Wrapping = fyne.TextWrapWord
 	f.errLabel.Importance = widget.DangerImportance
-	title := "Add camera"
+	title := tr("Add camera")
 	if i >= 0 && i < len(s.cfg.Streams) {
-		title = "Edit camera"
+		title = tr("Edit camera")
 		st := s.cfg.Streams[i]
 		f.name.SetText(st.Name)
-		f.transport.SetSelected(st.RTSPTransport)
+		selectByValue(f.transport, transports, st.RTSPTransport)
 		src, user, pass := splitUserInfo(st.Source)
 		f.url.SetText(src)
 		f.user.SetText(user)
 		f.pass.SetText(pass)
 	} else {
-		f.name.SetText(s.uniqueName("Camera"))
+		f.name.SetText(s.numberedName(tr("Camera")))
 	}
-	f.find = widget.NewButtonWithIcon("Find cameras…", theme.SearchIcon(), func() { s.showFinder(f) })
-	f.test = widget.NewButton("Test", func() { s.probeCamera(f) })
-	f.cancel = widget.NewButton("Cancel", func() { s.closeCameraForm() })
-	f.save = widget.NewButton("Save", func() { s.saveCameraForm() })
+	f.find = widget.NewButtonWithIcon(tr("Find cameras…"), theme.SearchIcon(), func() { s.showFinder(f) })
+	f.test = widget.NewButton(tr("Test"), func() { s.probeCamera(f) })
+	f.cancel = widget.NewButton(tr("Cancel"), func() { s.closeCameraForm() })
+	f.save = widget.NewButton(tr("Save"), func() { s.saveCameraForm() })
 	f.save.Importance = widget.HighImportance
 	form := widget.NewForm(
-		widget.NewFormItem("Name", f.name),
+		widget.NewFormItem(tr("Name"), f.name),
 		widget.NewFormItem("URL", container.NewBorder(nil, nil, nil, f.find, f.url)),
-		widget.NewFormItem("User", f.user),
-		widget.NewFormItem("Password", f.pass),
-		widget.NewFormItem("Transport", f.transport),
+		widget.NewFormItem(tr("User"), f.user),
+		widget.NewFormItem(tr("Password"), f.pass),
+		widget.NewFormItem(tr("Transport"), f.transport),
 	)
 	f.details = widget.NewForm()
 	f.details.Hide()
@@ -157,7 +158,7 @@ func (f *cameraForm) source() (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("camera URL %s is not valid", media.RedactURL(raw))
+		return "", errors.New(tr("camera URL {{.URL}} is not valid", "URL", media.RedactURL(raw)))
 	}
 	if f.pass.Text != "" {
 		u.User = url.UserPassword(f.user.Text, f.pass.Text)
@@ -165,6 +166,20 @@ func (f *cameraForm) source() (string, error) {
 		u.User = url.User(f.user.Text)
 	}
 	return u.String(), nil
+}
+
+// sourceMessage is why the camera URL cannot be used, without the
+// engine's "invalid …" prefix.
+func sourceMessage(err error) string {
+	return engineText(strings.TrimPrefix(err.Error(), relay.ErrInvalid.Error()+": "))
+}
+
+// transports are the settings values of the Transport select's options, in
+// their order (see transportLabels).
+var transports = []string{settings.TransportAuto, settings.TransportTCP, settings.TransportUDP}
+
+func transportLabels() []string {
+	return []string{tr("auto"), settings.TransportTCP, settings.TransportUDP}
 }
 
 // splitUserInfo returns a source URL without its user info, and the user
@@ -199,7 +214,7 @@ func (s *Studio) saveCameraForm() {
 	f := s.cameraForm
 	src, err := f.source()
 	if err != nil {
-		f.errLabel.SetText(strings.TrimPrefix(err.Error(), relay.ErrInvalid.Error()+": "))
+		f.errLabel.SetText(sourceMessage(err))
 		return
 	}
 	name := strings.TrimSpace(f.name.Text)
@@ -207,16 +222,16 @@ func (s *Studio) saveCameraForm() {
 	err = s.commit(func(c *settings.Config) {
 		if i < 0 {
 			st := settings.NewStream(name, src)
-			st.RTSPTransport = f.transport.Selected
+			st.RTSPTransport = selectValue(f.transport, transports)
 			c.Streams = append(c.Streams, st)
 			return
 		}
 		c.Streams[i].Name = name
 		c.Streams[i].Source = src
-		c.Streams[i].RTSPTransport = f.transport.Selected
+		c.Streams[i].RTSPTransport = selectValue(f.transport, transports)
 	})
 	if err != nil {
-		f.errLabel.SetText(err.Error())
+		f.errLabel.SetText(engineText(err.Error()))
 		return
 	}
 	s.closeCameraForm()
@@ -239,7 +254,7 @@ func (s *Studio) saveCameraForm() {
 func (s *Studio) probeCamera(f *cameraForm) {
 	src, err := f.source()
 	if err != nil {
-		f.errLabel.SetText(strings.TrimPrefix(err.Error(), relay.ErrInvalid.Error()+": "))
+		f.errLabel.SetText(sourceMessage(err))
 		return
 	}
 	f.errLabel.SetText("")
@@ -248,10 +263,10 @@ func (s *Studio) probeCamera(f *cameraForm) {
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, probeTimeout)
 	f.probeCancel = cancel
-	f.result.SetText("Testing " + media.RedactURL(src) + "…")
+	f.result.SetText(tr("Testing {{.URL}}…", "URL", media.RedactURL(src)))
 	f.details.Hide()
 	f.test.Disable()
-	transport := f.transport.Selected
+	transport := selectValue(f.transport, transports)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -260,11 +275,11 @@ func (s *Studio) probeCamera(f *cameraForm) {
 		s.do(func() {
 			f.test.Enable()
 			if err != nil {
-				f.result.SetText("Test failed: " + err.Error())
+				f.result.SetText(tr("Test failed: {{.Error}}", "Error", engineText(err.Error())))
 				return
 			}
 			v := info.Video
-			f.result.SetText(fmt.Sprintf("Found: %s %dx%d at %s", codecName(v.Codec), v.Width, v.Height, formatFPS(v.FPS)))
+			f.result.SetText(tr("Found: {{.Codec}} {{.Width}}x{{.Height}} at {{.FPS}}", "Codec", codecName(v.Codec), "Width", v.Width, "Height", v.Height, "FPS", formatFPS(v.FPS)))
 			f.details.Items = nil
 			for _, it := range probeFields(info) {
 				l := widget.NewLabel(it[1])
@@ -280,36 +295,42 @@ func (s *Studio) probeCamera(f *cameraForm) {
 // probeFields words what a probe found as labelled fields.
 func probeFields(info relay.Info) [][2]string {
 	v := info.Video
-	out := [][2]string{{"Video", fmt.Sprintf("%s %s · %s · %s", codecName(v.Codec), formatSize(v.Width, v.Height), formatFPS(v.FPS), formatKbps(v.BitrateKbps))}}
+	out := [][2]string{{tr("Video"), fmt.Sprintf("%s %s · %s · %s", codecName(v.Codec), formatSize(v.Width, v.Height), formatFPS(v.FPS), formatKbps(v.BitrateKbps))}}
 	switch {
 	case v.KeyframeIntervalSeconds > 4:
-		out = append(out, [2]string{"Keyframes", fmt.Sprintf("every %.1f s: platforms want 4 s or less; set the video to transcode to fix it", v.KeyframeIntervalSeconds)})
+		out = append(out, [2]string{tr("Keyframes"), tr("every {{.Seconds}} s: platforms want 4 s or less; set the video to transcode to fix it", "Seconds", fmt.Sprintf("%.1f", v.KeyframeIntervalSeconds))})
 	case v.KeyframeIntervalSeconds > 0:
-		out = append(out, [2]string{"Keyframes", fmt.Sprintf("every %.1f s", v.KeyframeIntervalSeconds)})
+		out = append(out, [2]string{tr("Keyframes"), tr("every {{.Seconds}} s", "Seconds", fmt.Sprintf("%.1f", v.KeyframeIntervalSeconds))})
 	default:
-		out = append(out, [2]string{"Keyframes", fmt.Sprintf("fewer than two in %.0f s", v.KeyframeIntervalAtLeast)})
+		out = append(out, [2]string{tr("Keyframes"), tr("fewer than two in {{.Seconds}} s", "Seconds", fmt.Sprintf("%.0f", v.KeyframeIntervalAtLeast))})
 	}
-	audio := "none (a silent track is sent: platforms want one)"
+	audio := tr("none (a silent track is sent: platforms want one)")
 	if a := info.Audio; a != nil {
-		ch := "stereo"
+		ch := tr("stereo")
 		if a.Channels == 1 {
-			ch = "mono"
+			ch = tr("mono")
 		} else if a.Channels > 2 {
-			ch = fmt.Sprintf("%d channels", a.Channels)
+			ch = tr("{{.N}} channels", "N", a.Channels)
 		}
 		audio = fmt.Sprintf("%s %d Hz %s", codecName(a.Codec), a.SampleRate, ch)
 	}
-	return append(out, [2]string{"Audio", audio})
+	return append(out, [2]string{tr("Audio"), audio})
 }
 
-func (s *Studio) uniqueName(base string) string {
+// uniqueName is base, or base 2, base 3 … when a stream has that name.
+func (s *Studio) uniqueName(base string) string { return s.freeName(base, false) }
+
+// numberedName is base 1, or base 2 … : the name of a new camera.
+func (s *Studio) numberedName(base string) string { return s.freeName(base, true) }
+
+func (s *Studio) freeName(base string, numbered bool) string {
 	taken := map[string]bool{}
 	for _, st := range s.cfg.Streams {
 		taken[strings.ToLower(st.Name)] = true
 	}
 	for n := 1; ; n++ {
 		name := fmt.Sprintf("%s %d", base, n)
-		if n == 1 && base != "Camera" {
+		if n == 1 && !numbered {
 			name = base
 		}
 		if !taken[strings.ToLower(name)] {
@@ -325,7 +346,7 @@ func (s *Studio) duplicateStream(i int) {
 		return
 	}
 	cp := cloneStreams(s.cfg.Streams[i : i+1])[0]
-	cp.Name = s.uniqueName(cp.Name + " copy")
+	cp.Name = s.uniqueName(tr("{{.Name}} copy", "Name", cp.Name))
 	cp.Autostart = false
 	for j := range cp.Destinations {
 		cp.Destinations[j].Enabled = false
@@ -345,11 +366,11 @@ func (s *Studio) removeStream(i int) {
 		return
 	}
 	name := s.cfg.Streams[i].Name
-	msg := fmt.Sprintf("Remove %q and its destinations?", name)
+	msg := tr("Remove \"{{.Name}}\" and its destinations?", "Name", name)
 	if s.views[i].streaming() {
-		msg += " It is live: removing stops it."
+		msg = tr("Remove \"{{.Name}}\" and its destinations? It is live: removing stops it.", "Name", name)
 	}
-	s.ask("Remove camera?", msg, "Remove", func() {
+	s.ask(tr("Remove camera?"), msg, tr("Remove"), func() {
 		if i >= len(s.cfg.Streams) || s.cfg.Streams[i].Name != name {
 			return
 		}
@@ -395,56 +416,60 @@ func (s *Studio) showDestForm(j int) {
 	f := &destForm{}
 	f.name = widget.NewEntry()
 	f.url = widget.NewEntry()
-	f.url.SetPlaceHolder("rtmp://host/app")
+	f.url.SetPlaceHolder(tr("rtmp://host/app"))
 	f.key = widget.NewPasswordEntry()
-	f.key.SetPlaceHolder("paste the stream key")
+	f.key.SetPlaceHolder(tr("paste the stream key"))
 	f.errLabel = widget.NewLabel("")
 	f.errLabel.Wrapping = fyne.TextWrapWord
 	f.errLabel.Importance = widget.DangerImportance
-	f.platform = widget.NewSelect(platformNames(), func(name string) {
-		if name == localHLSName {
+	f.platform = widget.NewSelect(platformNames(), func(label string) {
+		choice := platformIndex(label)
+		if choice == localHLSIndex() {
 			f.url.SetText("")
 			f.key.SetText("")
 			f.url.Disable()
 			f.key.Disable()
 			f.name.SetText(settings.NewLocalHLS().Name)
-			f.errLabel.SetText("Served by File › Remote control at /hls/STREAM/index.m3u8 while the stream is live: no second encode.")
+			f.errLabel.SetText(tr("Served by File › Remote control at /hls/STREAM/index.m3u8 while the stream is live: no second encode."))
 			return
 		}
 		f.url.Enable()
 		f.key.Enable()
 		f.errLabel.SetText("")
-		p, _ := platformByName(name)
+		var p Platform
+		if choice >= 0 && choice < len(Platforms) {
+			p = Platforms[choice]
+		}
 		f.url.SetText(p.URL)
 		if p.URL != "" {
-			f.name.SetText(name)
+			f.name.SetText(p.Name)
 		} else {
-			f.name.SetText("My server")
+			f.name.SetText(tr("My server"))
 		}
 	})
-	title, verb := "Add destination", "Add"
+	title, verb := tr("Add destination"), tr("Add")
 	if editing {
-		title, verb = "Edit destination", "Save"
+		title, verb = tr("Edit destination"), tr("Save")
 		d := s.cfg.Streams[i].Destinations[j]
 		if d.IsLocalHLS() {
-			f.platform.SetSelected(localHLSName)
+			f.platform.SetSelectedIndex(localHLSIndex())
 		} else {
-			f.platform.SetSelected(platformOf(d.URL).Name)
+			f.platform.SetSelectedIndex(platformOf(d.URL))
 		}
 		f.name.SetText(d.Name) // after the platform, which fills in its own
 		f.url.SetText(d.URL)
 		f.key.SetText(d.Key)
 	} else {
-		f.platform.SetSelected(Platforms[0].Name)
+		f.platform.SetSelectedIndex(0)
 	}
 	done := func() {
 		f.dlg.Hide()
 		s.destForm = nil
 	}
-	f.cancel = widget.NewButton("Cancel", done)
+	f.cancel = widget.NewButton(tr("Cancel"), done)
 	f.save = widget.NewButton(verb, func() {
 		d := settings.NewDestination(strings.TrimSpace(f.name.Text), strings.TrimSpace(f.url.Text), strings.TrimSpace(f.key.Text))
-		if f.platform.Selected == localHLSName {
+		if f.platform.SelectedIndex() == localHLSIndex() {
 			d = settings.Destination{Name: strings.TrimSpace(f.name.Text), Kind: settings.DestinationLocalHLS, Enabled: true}
 		}
 		err := s.commit(func(c *settings.Config) {
@@ -456,7 +481,7 @@ func (s *Studio) showDestForm(j int) {
 			}
 		})
 		if err != nil {
-			f.errLabel.SetText(err.Error())
+			f.errLabel.SetText(engineText(err.Error()))
 			return
 		}
 		done()
@@ -476,10 +501,10 @@ func (s *Studio) showDestForm(j int) {
 	})
 	f.save.Importance = widget.HighImportance
 	form := widget.NewForm(
-		widget.NewFormItem("Platform", f.platform),
-		widget.NewFormItem("Name", f.name),
-		widget.NewFormItem("Server URL", f.url),
-		widget.NewFormItem("Stream key", f.key),
+		widget.NewFormItem(tr("Platform"), f.platform),
+		widget.NewFormItem(tr("Name"), f.name),
+		widget.NewFormItem(tr("Server URL"), f.url),
+		widget.NewFormItem(tr("Stream key"), f.key),
 	)
 	f.dlg = s.showCustom(title, container.NewBorder(form, container.NewHBox(f.cancel, f.save), nil, nil, f.errLabel), fyne.NewSize(560, 340))
 	s.destForm = f

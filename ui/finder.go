@@ -30,6 +30,10 @@ const (
 	findTryTimeout   = 4 * time.Second // each DESCRIBE of a brand path
 )
 
+// defaultCameraUser is the user the finder offers when the camera form has
+// none: most cameras ship with it. A name, not words: it stays as it is.
+const defaultCameraUser = "admin"
+
 // finder is the open Find cameras dialog.
 type finder struct {
 	form   *cameraForm
@@ -43,6 +47,7 @@ type finder struct {
 
 	scanning   *widget.ProgressBarInfinite
 	scanStatus *widget.Label
+	counting   bool // scanStatus is empty or says how many cameras answered
 	rescan     *widget.Button
 	scanGen    int // the scan whose answers are wanted
 
@@ -91,7 +96,7 @@ func (c *foundCamera) title() string {
 	if c.cam.Hardware != "" {
 		return c.cam.Hardware
 	}
-	return "ONVIF camera"
+	return tr("ONVIF camera")
 }
 
 // name is what the camera is called in the studio once added.
@@ -104,7 +109,7 @@ func (c *foundCamera) name() string {
 	case c.cam.Hardware != "":
 		return c.cam.Hardware
 	}
-	return "Camera " + c.cam.From
+	return tr("Camera {{.Address}}", "Address", c.cam.From)
 }
 
 func (c *foundCamera) subtitle() string {
@@ -137,37 +142,38 @@ func (s *Studio) showFinder(f *cameraForm) {
 	fd.list.OnSelected = func(id widget.ListItemID) { s.selectFound(id) }
 	fd.scanning = widget.NewProgressBarInfinite()
 	fd.scanStatus = widget.NewLabel("")
-	fd.rescan = widget.NewButtonWithIcon("Scan again", theme.ViewRefreshIcon(), func() { s.scanCameras("") })
+	fd.counting = true
+	fd.rescan = widget.NewButtonWithIcon(tr("Scan again"), theme.ViewRefreshIcon(), func() { s.scanCameras("") })
 	fd.address = widget.NewEntry()
-	fd.address.SetPlaceHolder("192.168.2.30, a camera on another network")
-	fd.look = widget.NewButton("Look", func() { s.lookAtAddress() })
+	fd.address.SetPlaceHolder(tr("192.168.2.30, a camera on another network"))
+	fd.look = widget.NewButton(tr("Look"), func() { s.lookAtAddress() })
 	fd.address.OnSubmitted = func(string) { s.lookAtAddress() }
 	fd.user = widget.NewEntry()
 	fd.user.SetText(f.user.Text)
 	if fd.user.Text == "" {
-		fd.user.SetText("admin")
+		fd.user.SetText(defaultCameraUser)
 	}
 	fd.pass = widget.NewPasswordEntry()
 	fd.pass.SetText(f.pass.Text)
-	fd.connect = widget.NewButton("Show streams", func() { s.connectFound() })
+	fd.connect = widget.NewButton(tr("Show streams"), func() { s.connectFound() })
 	fd.connect.Importance = widget.HighImportance
 	fd.pass.OnSubmitted = func(string) { s.connectFound() }
 	fd.user.OnSubmitted = func(string) { s.connectFound() }
-	fd.status = widget.NewLabel("Pick a camera, then type its user and password.")
+	fd.status = widget.NewLabel(tr("Pick a camera, then type its user and password."))
 	fd.status.Wrapping = fyne.TextWrapWord
 	fd.choices = widget.NewRadioGroup(nil, func(string) { fd.refreshButtons() })
-	fd.tryPaths = widget.NewButton("Try the usual paths", func() { s.tryBrandPaths() })
-	fd.use = widget.NewButton("Use this stream", func() { s.useFound() })
+	fd.tryPaths = widget.NewButton(tr("Try the usual paths"), func() { s.tryBrandPaths() })
+	fd.use = widget.NewButton(tr("Use this stream"), func() { s.useFound() })
 	fd.use.Importance = widget.HighImportance
-	fd.close = widget.NewButton("Cancel", func() { s.closeFinder() })
+	fd.close = widget.NewButton(tr("Cancel"), func() { s.closeFinder() })
 
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, nil, fd.rescan, container.NewStack(fd.scanning, fd.scanStatus)),
 	)
-	other := container.NewBorder(nil, nil, widget.NewLabel("Address"), fd.look, fd.address)
+	other := container.NewBorder(nil, nil, widget.NewLabel(tr("Address")), fd.look, fd.address)
 	login := widget.NewForm(
-		widget.NewFormItem("User", fd.user),
-		widget.NewFormItem("Password", fd.pass),
+		widget.NewFormItem(tr("User"), fd.user),
+		widget.NewFormItem(tr("Password"), fd.pass),
 	)
 	bottom := container.NewVBox(
 		other,
@@ -178,7 +184,7 @@ func (s *Studio) showFinder(f *cameraForm) {
 		container.NewBorder(nil, nil, fd.tryPaths, container.NewHBox(fd.close, fd.use)),
 	)
 	s.finder = fd
-	fd.dlg = s.showCustom("Find cameras", container.NewBorder(top, bottom, nil, nil, fd.list), fyne.NewSize(620, 600))
+	fd.dlg = s.showCustom(tr("Find cameras"), container.NewBorder(top, bottom, nil, nil, fd.list), fyne.NewSize(620, 600))
 	fd.refreshButtons()
 	s.scanCameras("")
 }
@@ -216,11 +222,11 @@ func (s *Studio) scanCameras(address string) {
 	fd.scanGen++
 	gen := fd.scanGen
 	if address == "" {
-		fd.scanStatus.SetText("")
+		fd.setScanStatus("", true)
 		fd.scanning.Show()
 		fd.scanning.Start()
 	} else {
-		fd.status.SetText("Asking " + address + "…")
+		fd.status.SetText(tr("Asking {{.Address}}…", "Address", address))
 	}
 	fd.rescan.Disable()
 	fd.look.Disable()
@@ -251,23 +257,23 @@ func (s *Studio) scanCameras(address string) {
 			fd.rescan.Enable()
 			fd.look.Enable()
 			if len(fd.cams) > 0 {
-				fd.scanStatus.SetText(plural(len(fd.cams), "camera", "cameras") + " found.")
+				fd.setScanStatus(trn("{{.Count}} camera found.", len(fd.cams)), true)
 			}
 			switch {
 			case err != nil:
-				fd.scanStatus.SetText("Scan failed: " + err.Error())
+				fd.setScanStatus(tr("Scan failed: {{.Reason}}", "Reason", engineText(err.Error())), false)
 			case address != "" && len(cams) == 0:
 				// Discovery may be off while ONVIF answers.
 				fd.add(&foundCamera{cam: discover.Direct(address), direct: true})
 				fd.selectAddress(address)
-				fd.status.SetText(address + " did not answer the discovery probe; type its user and password to ask it directly, or try the usual paths.")
+				fd.status.SetText(tr("{{.Address}} did not answer the discovery probe; type its user and password to ask it directly, or try the usual paths.", "Address", address))
 			case address != "":
 				fd.selectAddress(address)
-				fd.status.SetText("Found it: type its user and password.")
+				fd.status.SetText(tr("Found it: type its user and password."))
 			case len(fd.cams) == 0:
-				fd.scanStatus.SetText("No ONVIF camera answered. Type its address below, or enter its URL in the camera form.")
+				fd.setScanStatus(tr("No ONVIF camera answered. Type its address below, or enter its URL in the camera form."), false)
 			default:
-				fd.scanStatus.SetText(plural(len(fd.cams), "camera", "cameras") + " found.")
+				fd.setScanStatus(trn("{{.Count}} camera found.", len(fd.cams)), true)
 			}
 		})
 	}()
@@ -287,9 +293,17 @@ func (fd *finder) add(c *foundCamera) {
 	}
 	fd.cams = append(fd.cams, c)
 	fd.list.Refresh()
-	if fd.scanStatus.Text == "" || strings.HasSuffix(fd.scanStatus.Text, "found.") {
-		fd.scanStatus.SetText(plural(len(fd.cams), "camera", "cameras") + " found so far…")
+	if fd.counting {
+		fd.setScanStatus(trn("{{.Count}} camera found so far…", len(fd.cams)), true)
 	}
+}
+
+// setScanStatus shows msg above the list; counting says it is how many
+// cameras answered (which the next answer may update) rather than a
+// problem (which it must not hide).
+func (fd *finder) setScanStatus(msg string, counting bool) {
+	fd.scanStatus.SetText(msg)
+	fd.counting = counting
 }
 
 // selectAddress selects the row of the camera at address.
@@ -307,11 +321,11 @@ func (s *Studio) lookAtAddress() {
 	fd := s.finder
 	a := strings.TrimSpace(fd.address.Text)
 	if a == "" {
-		fd.status.SetText("Type the camera's address first, e.g. 192.168.2.30.")
+		fd.status.SetText(tr("Type the camera's address first, e.g. 192.168.2.30."))
 		return
 	}
 	if _, err := discover.DeviceURL(a); err != nil {
-		fd.setError(err.Error())
+		fd.setError(engineText(err.Error()))
 		return
 	}
 	s.scanCameras(a)
@@ -329,7 +343,7 @@ func (s *Studio) selectFound(id int) {
 	if c.dev != nil {
 		fd.showDevice(c)
 	} else {
-		fd.setInfo(c.title() + ": type its user and password, then Show streams.")
+		fd.setInfo(tr("{{.Camera}}: type its user and password, then Show streams.", "Camera", c.title()))
 	}
 	fd.refreshButtons()
 	s.win.Canvas().Focus(fd.pass)
@@ -345,7 +359,7 @@ func (s *Studio) connectFound() {
 	fd.connectGen++
 	gen := fd.connectGen
 	user, pass := fd.user.Text, fd.pass.Text
-	fd.setInfo("Asking " + c.title() + " for its streams…")
+	fd.setInfo(tr("Asking {{.Camera}} for its streams…", "Camera", c.title()))
 	fd.showChoices(nil)
 	fd.connect.Disable()
 	ctx := fd.ctx
@@ -364,9 +378,9 @@ func (s *Studio) connectFound() {
 			}
 			if err != nil {
 				if errors.Is(err, discover.ErrUnauthorized) {
-					fd.setError("Wrong user or password for " + c.title() + ". Check them in the camera's web page: ONVIF may have its own account.")
+					fd.setError(tr("Wrong user or password for {{.Camera}}. Check them in the camera's web page: ONVIF may have its own account.", "Camera", c.title()))
 				} else {
-					fd.setError(err.Error() + ". Try the usual paths, or type the URL in the camera form.")
+					fd.setError(tr("{{.Reason}}. Try the usual paths, or type the URL in the camera form.", "Reason", engineText(err.Error())))
 				}
 				fd.refreshButtons()
 				return
@@ -417,10 +431,10 @@ func (fd *finder) showDevice(c *foundCamera) {
 		opts = append(opts, streamChoice{label: role + " · " + profileLine(p), url: p.StreamURI})
 	}
 	if main >= 0 {
-		add(main, "Main stream, for streaming")
+		add(main, tr("Main stream, for streaming"))
 	}
 	if sub >= 0 {
-		add(sub, "Sub stream, light")
+		add(sub, tr("Sub stream, light"))
 	}
 	var problems []string
 	for i, p := range d.Profiles {
@@ -429,18 +443,19 @@ func (fd *finder) showDevice(c *foundCamera) {
 		case p.Streamable():
 			add(i, p.Name)
 		case p.Problem != "":
-			problems = append(problems, p.Name+": "+p.Problem)
+			problems = append(problems, tr("{{.Profile}}: {{.Problem}}", "Profile", p.Name, "Problem", engineText(p.Problem)))
 		}
 	}
 	if len(opts) == 0 {
-		msg := c.title() + " offers no H.264 or H.265 stream."
 		if len(problems) > 0 {
-			msg += " " + strings.Join(problems, "; ") + "."
+			fd.setError(tr("{{.Camera}} offers no H.264 or H.265 stream. {{.Problems}}. Try the usual paths.",
+				"Camera", c.title(), "Problems", strings.Join(problems, tr("; "))))
+		} else {
+			fd.setError(tr("{{.Camera}} offers no H.264 or H.265 stream. Try the usual paths.", "Camera", c.title()))
 		}
-		fd.setError(msg + " Try the usual paths.")
 		return
 	}
-	fd.setInfo(c.title() + ": pick a stream.")
+	fd.setInfo(tr("{{.Camera}}: pick a stream.", "Camera", c.title()))
 	fd.showChoices(opts)
 }
 
@@ -513,7 +528,7 @@ func (s *Studio) tryBrandPaths() {
 	fd.connectGen++
 	gen := fd.connectGen
 	user, pass := fd.user.Text, fd.pass.Text
-	fd.setInfo("Trying the usual RTSP paths on " + host + "…")
+	fd.setInfo(tr("Trying the usual RTSP paths on {{.Host}}…", "Host", host))
 	fd.showChoices(nil)
 	fd.tryPaths.Disable()
 	ctx := fd.ctx
@@ -531,20 +546,20 @@ func (s *Studio) tryBrandPaths() {
 			}
 			switch {
 			case errors.Is(err, discover.ErrUnauthorized):
-				fd.setError("Wrong user or password for " + host + ".")
+				fd.setError(tr("Wrong user or password for {{.Host}}.", "Host", host))
 			case err != nil:
-				fd.setError(err.Error() + ".")
+				fd.setError(tr("{{.Reason}}.", "Reason", engineText(err.Error())))
 			case len(found) == 0:
-				fd.setError(host + " answers RTSP but none of the usual paths: find the URL in the camera's manual and type it in the camera form.")
+				fd.setError(tr("{{.Host}} answers RTSP but none of the usual paths: find the URL in the camera's manual and type it in the camera form.", "Host", host))
 			default:
 				var opts []streamChoice
 				for _, f := range found {
-					opts = append(opts, streamChoice{label: f.Brand + " main stream (" + codecName(f.Codec) + ")", url: f.Main})
+					opts = append(opts, streamChoice{label: tr("{{.Brand}} main stream ({{.Codec}})", "Brand", f.Brand, "Codec", codecName(f.Codec)), url: f.Main})
 					if f.Sub != "" {
-						opts = append(opts, streamChoice{label: f.Brand + " sub stream, light", url: f.Sub})
+						opts = append(opts, streamChoice{label: tr("{{.Brand}} sub stream, light", "Brand", f.Brand), url: f.Sub})
 					}
 				}
-				fd.setInfo("These paths answered on " + host + ": pick one.")
+				fd.setInfo(tr("These paths answered on {{.Host}}: pick one.", "Host", host))
 				fd.showChoices(opts)
 			}
 		})
@@ -563,11 +578,13 @@ func (s *Studio) useFound() {
 	f.url.SetText(ch.url)
 	f.user.SetText(fd.user.Text)
 	f.pass.SetText(fd.pass.Text)
-	if fd.selected >= 0 && f.index < 0 && strings.HasPrefix(f.name.Text, "Camera") {
+	// A new camera whose name is still the one it was given (Camera 1,
+	// in either language) takes the camera's own.
+	if fd.selected >= 0 && f.index < 0 && (strings.HasPrefix(f.name.Text, "Camera") || strings.HasPrefix(f.name.Text, tr("Camera"))) {
 		f.name.SetText(s.uniqueName(fd.cams[fd.selected].name()))
 	}
 	f.errLabel.SetText("")
-	f.result.SetText("Picked " + ch.label + ". Test it, or Save.")
+	f.result.SetText(tr("Picked {{.Stream}}. Test it, or Save.", "Stream", ch.label))
 	s.closeFinder()
 }
 
@@ -588,11 +605,4 @@ func hostOfURL(raw string) string {
 		return ""
 	}
 	return u.Hostname()
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

@@ -100,9 +100,9 @@ func (c *rateChart) CreateRenderer() fyne.WidgetRenderer {
 		r.scale[i].TextSize = theme.CaptionTextSize()
 		r.scale[i].Alignment = fyne.TextAlignTrailing
 	}
-	r.ago, r.now = canvas.NewText("1 min ago", color.Transparent), canvas.NewText("now", color.Transparent)
+	r.ago, r.now = canvas.NewText(tr("1 min ago"), color.Transparent), canvas.NewText(tr("now"), color.Transparent)
 	r.ago.TextSize, r.now.TextSize = theme.CaptionTextSize(), theme.CaptionTextSize()
-	r.empty = canvas.NewText("No destination to draw", color.Transparent)
+	r.empty = canvas.NewText(tr("No destination to draw"), color.Transparent)
 	r.empty.TextSize = theme.CaptionTextSize()
 	r.Refresh()
 	return r

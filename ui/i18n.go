@@ -39,6 +39,10 @@ var (
 	languageInUse = "en"
 )
 
+// Until the settings say otherwise, the window speaks the system's
+// language (and no lang call finds its key missing).
+func init() { useLanguage("") }
+
 // systemLanguage is the window's language for the system's locale (Fyne
 // reads LANGUAGE, LC_ALL, LC_MESSAGES and LANG, or Windows' user locale):
 // Chinese for any zh locale (Simplified is what we have), else English.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image/color"
+	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -48,9 +49,9 @@ func (s *Studio) build() fyne.CanvasObject {
 	s.logp = s.newLogPanel()
 
 	s.tabs = container.NewAppTabs(
-		container.NewTabItem("Destinations", s.dests.root),
-		container.NewTabItem("Output", s.output.root),
-		container.NewTabItem("On air", s.output.airRoot),
+		container.NewTabItem(tr("Destinations"), s.dests.root),
+		container.NewTabItem(tr("Output"), s.output.root),
+		container.NewTabItem(tr("On air"), s.output.airRoot),
 	)
 	right := container.NewBorder(nil, container.NewPadded(s.stats.chart), nil, nil, s.tabs)
 	main := container.NewHSplit(s.preview.root, right)
@@ -104,7 +105,7 @@ func (s *Studio) refreshSelection() {
 	if v == nil {
 		s.preview.image.Image = nil
 		s.preview.image.Refresh()
-		s.preview.setMessage("Add a camera to start (Ctrl+N)")
+		s.preview.setMessage(tr("Add a camera to start (Ctrl+N)"))
 		s.rebuildDestinations()
 		s.refreshStatsPanel()
 		s.refreshButtons()
@@ -114,9 +115,9 @@ func (s *Studio) refreshSelection() {
 	s.preview.image.Image = v.thumb
 	s.preview.image.Refresh()
 	if v.err() != "" {
-		s.preview.setMessage("No preview: " + v.err())
+		s.preview.setMessage(tr("No preview: {{.Error}}", "Error", engineText(v.err())))
 	} else {
-		s.preview.setMessage("Connecting to " + media.RedactURL(s.cfg.Streams[s.selected].Source) + "…")
+		s.preview.setMessage(tr("Connecting to {{.URL}}…", "URL", media.RedactURL(s.cfg.Streams[s.selected].Source)))
 	}
 	s.output.fill(s.cfg.Streams[s.selected])
 	s.rebuildDestinations()
@@ -148,4 +149,20 @@ func setEnabled(b fyne.Disableable, on bool) {
 	} else {
 		b.Disable()
 	}
+}
+
+// selectValue is the settings value of sel's choice: values[i] for the
+// i-th option ("" for none). Selects whose options are labels in the
+// window's language map them back by index, never by their text.
+func selectValue(sel *widget.Select, values []string) string {
+	if i := sel.SelectedIndex(); i >= 0 && i < len(values) {
+		return values[i]
+	}
+	return ""
+}
+
+// selectByValue chooses the option of sel that stands for value v, as
+// values lists them; an unknown v leaves the choice as it is.
+func selectByValue(sel *widget.Select, values []string, v string) {
+	sel.SetSelectedIndex(slices.Index(values, v))
 }

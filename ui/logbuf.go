@@ -154,26 +154,29 @@ func sentence(level slog.Level, msg string, attrs []slog.Attr) string {
 		case "stream", "name", "destination", "reason", "error", "err":
 			continue
 		}
-		details = append(details, strings.ReplaceAll(a.Key, "_", " ")+" "+a.Value.String())
+		details = append(details, engineText(strings.ReplaceAll(a.Key, "_", " "))+" "+a.Value.String())
 	}
+	// In Chinese the message, the reason and the details' words are
+	// translated (engineText); names and values stay as they are.
 	var sb strings.Builder
+	if len(who) > 0 {
+		sb.WriteString(strings.Join(who, " › ") + tr(": "))
+	}
+	sb.WriteString(engineText(msg))
+	if why != "" && !strings.Contains(msg, why) {
+		sb.WriteString(tr(": ") + engineText(why))
+	}
+	text := sb.String()
+	if len(details) > 0 {
+		text = tr("{{.Text}} ({{.Details}})", "Text", text, "Details", strings.Join(details, tr(", ")))
+	}
 	switch {
 	case level >= slog.LevelError:
-		sb.WriteString("Error: ")
+		return tr("Error: {{.Text}}", "Text", text)
 	case level >= slog.LevelWarn:
-		sb.WriteString("Warning: ")
+		return tr("Warning: {{.Text}}", "Text", text)
 	}
-	if len(who) > 0 {
-		sb.WriteString(strings.Join(who, " › ") + ": ")
-	}
-	sb.WriteString(msg)
-	if why != "" && !strings.Contains(msg, why) {
-		sb.WriteString(": " + why)
-	}
-	if len(details) > 0 {
-		sb.WriteString(" (" + strings.Join(details, ", ") + ")")
-	}
-	return sb.String()
+	return text
 }
 
 // appendFlat appends a, with groups flattened into dotted keys.

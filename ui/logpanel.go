@@ -2,6 +2,7 @@ package ui
 
 import (
 	"log/slog"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -15,7 +16,7 @@ import (
 type logPanel struct {
 	label    *widget.Label
 	scroll   *wheelScroll
-	stream   *widget.Select // "All cameras" or one camera's name
+	stream   *widget.Select // All cameras (the first option) or one camera's name
 	problems *widget.Check  // warnings and errors only
 	copy     *widget.Button
 	seen     uint64 // the buffer's sequence last shown
@@ -23,8 +24,9 @@ type logPanel struct {
 	root     fyne.CanvasObject
 }
 
-// allCameras is the stream filter's first choice.
-const allCameras = "All cameras"
+// allCameras is the stream filter's first choice: the filter tells it by
+// its place, so a camera of that name is still a camera.
+func allCameras() string { return tr("All cameras") }
 
 func (s *Studio) newLogPanel() *logPanel {
 	p := &logPanel{}
@@ -38,13 +40,13 @@ func (s *Studio) newLogPanel() *logPanel {
 			s.refreshLog()
 		}
 	}
-	p.stream = widget.NewSelect([]string{allCameras}, func(string) { refilter() })
-	p.stream.SetSelected(allCameras)
-	p.problems = widget.NewCheck("Warnings only", func(bool) { refilter() })
-	p.copy = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
+	p.stream = widget.NewSelect([]string{allCameras()}, func(string) { refilter() })
+	p.stream.SetSelectedIndex(0)
+	p.problems = widget.NewCheck(tr("Warnings only"), func(bool) { refilter() })
+	p.copy = widget.NewButtonWithIcon(tr("Copy"), theme.ContentCopyIcon(), func() {
 		s.app.Clipboard().SetContent(p.shown)
 	})
-	title := widget.NewLabelWithStyle("Log", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title := widget.NewLabelWithStyle(tr("Log"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	bar := container.NewBorder(nil, nil, title, container.NewHBox(p.problems, p.copy), p.stream)
 	p.root = container.NewBorder(bar, nil, nil, nil, p.scroll)
 	return p
@@ -53,14 +55,14 @@ func (s *Studio) newLogPanel() *logPanel {
 // setStreams offers names in the stream filter; a filter on a camera that
 // is gone goes back to all.
 func (p *logPanel) setStreams(names []string) {
-	opts := append([]string{allCameras}, names...)
+	opts := append([]string{allCameras()}, names...)
+	at := p.stream.SelectedIndex()
+	sel := p.stream.Selected
 	p.stream.Options = opts
-	found := false
-	for _, o := range opts {
-		found = found || o == p.stream.Selected
-	}
-	if !found {
-		p.stream.SetSelected(allCameras) // calls OnChanged: shows all again
+	switch {
+	case at > 0 && slices.Contains(names, sel): // the same camera stays
+	case at != 0:
+		p.stream.SetSelectedIndex(0) // calls OnChanged: shows all again
 	}
 	p.stream.Refresh()
 }
@@ -68,11 +70,12 @@ func (p *logPanel) setStreams(names []string) {
 // filter keeps the entries the panel's choices let through.
 func (p *logPanel) filter(entries []LogEntry) string {
 	var lines []string
+	one, sel := p.stream.SelectedIndex() > 0, p.stream.Selected // one camera's lines
 	for _, e := range entries {
 		if p.problems.Checked && e.Level < slog.LevelWarn {
 			continue
 		}
-		if sel := p.stream.Selected; sel != allCameras && sel != "" && !strings.EqualFold(e.Stream, sel) {
+		if one && !strings.EqualFold(e.Stream, sel) {
 			continue
 		}
 		lines = append(lines, e.Text)

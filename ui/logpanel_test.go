@@ -36,7 +36,7 @@ func TestLogFilters(t *testing.T) {
 		if got := h.s.app.Clipboard().Content(); got != p.label.Text {
 			t.Errorf("copied %q, shown %q", got, p.label.Text)
 		}
-		p.stream.SetSelected(allCameras)
+		p.stream.SetSelected(allCameras())
 		test.Tap(p.problems)
 		if txt := p.label.Text; !strings.Contains(txt, "pattern shown") {
 			t.Errorf("back to everything:\n%s", txt)

@@ -3,7 +3,6 @@ package ui
 import (
 	"cmp"
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -54,31 +53,69 @@ type outputPanel struct {
 	overlayNote                                 *widget.Label
 }
 
-const transcodeLabel = "transcode (h264)"
+// whiteHex is the text colour's default as the field takes it: a value,
+// the same in every language.
+const whiteHex = "#FFFFFF"
+
+// videoModes are the settings values of the Video select's options, in
+// their order (see videoModeLabels).
+var videoModes = []string{settings.VideoCopy, settings.VideoH264}
+
+func videoModeLabels() []string { return []string{tr("copy"), tr("transcode (h264)")} }
+
+// audioModes are the settings values of the Audio select's options, in
+// their order (see audioModeLabels).
+var audioModes = []string{settings.AudioAuto, settings.AudioCopy, settings.AudioAAC, settings.AudioSilent, settings.AudioNone}
+
+func audioModeLabels() []string {
+	return []string{tr("auto"), tr("copy"), tr("aac"), tr("silent"), tr("none")}
+}
+
+// cornerLabels are media.Corners, the overlay's positions, in words.
+func cornerLabels() []string {
+	out := make([]string, len(media.Corners))
+	for i, c := range media.Corners {
+		switch c {
+		case "top-left":
+			out[i] = tr("top-left")
+		case "top-right":
+			out[i] = tr("top-right")
+		case "bottom-left":
+			out[i] = tr("bottom-left")
+		case "bottom-right":
+			out[i] = tr("bottom-right")
+		case "center":
+			out[i] = tr("center")
+		default:
+			out[i] = c
+		}
+	}
+	return out
+}
 
 func (s *Studio) newOutputPanel() *outputPanel {
 	p := &outputPanel{}
 	changed := func(string) { p.enable(); s.applyOutput() }
-	p.videoMode = widget.NewSelect([]string{"copy", transcodeLabel}, changed)
+	p.videoMode = widget.NewSelect(videoModeLabels(), changed)
 	p.resolution = widget.NewSelect(resolutionLabels(), changed)
 	p.customSize = widget.NewEntry()
-	p.customSize.SetPlaceHolder("e.g. 1280x720")
+	p.customSize.SetPlaceHolder(tr("e.g. 1280x720"))
 	p.fps = widget.NewEntry()
-	p.fps.SetPlaceHolder("camera's rate")
+	p.fps.SetPlaceHolder(tr("camera's rate"))
 	p.bitrate = widget.NewEntry()
 	p.preset = widget.NewSelect(media.Presets, func(string) { s.applyOutput() })
 	p.keyint = widget.NewEntry()
-	p.audioMode = widget.NewSelect([]string{settings.AudioAuto, settings.AudioCopy, settings.AudioAAC, settings.AudioSilent, settings.AudioNone}, func(string) { s.applyOutput() })
+	p.audioMode = widget.NewSelect(audioModeLabels(), func(string) { s.applyOutput() })
 	p.audioBitrate = widget.NewEntry()
-	p.slateOn = widget.NewCheck("While the camera is away, send a slate", func(bool) { p.enable(); s.applyOutput() })
+	p.slateOn = widget.NewCheck(tr("While the camera is away, send a slate"), func(bool) { p.enable(); s.applyOutput() })
 	p.slateImage = widget.NewEntry()
-	p.slateImage.SetPlaceHolder("none: a card with a clock")
-	p.slateChoose = widget.NewButton("Choose…", func() { s.chooseSlateImage() })
+	p.slateImage.SetPlaceHolder(tr("none: a card with a clock"))
+	p.slateChoose = widget.NewButton(tr("Choose…"), func() { s.chooseSlateImage() })
 	p.slateAfter = widget.NewEntry()
 	p.slateEnd = widget.NewEntry()
-	p.record = widget.NewCheck("Record what goes out", func(bool) { p.enable(); s.applyOutput() })
+	p.record = widget.NewCheck(tr("Record what goes out"), func(bool) { p.enable(); s.applyOutput() })
 	p.recordDir = widget.NewEntry()
-	p.recordChoose = widget.NewButton("Choose…", func() { s.chooseRecordDir() })
+	p.recordChoose = widget.NewButton(tr("Choose…"), func() { s.chooseRecordDir() })
 	p.recordSplit = widget.NewEntry()
 	for _, e := range []*widget.Entry{p.customSize, p.fps, p.bitrate, p.keyint, p.audioBitrate, p.slateImage, p.slateAfter, p.slateEnd, p.recordDir, p.recordSplit} {
 		e.OnChanged = func(string) {
@@ -91,14 +128,14 @@ func (s *Studio) newOutputPanel() *outputPanel {
 	p.msg = widget.NewLabel("")
 	p.msg.Wrapping = fyne.TextWrapWord
 	form := widget.NewForm(
-		widget.NewFormItem("Video", p.videoMode),
-		widget.NewFormItem("Resolution", container.NewGridWithColumns(2, p.resolution, p.customSize)),
-		widget.NewFormItem("FPS", p.fps),
-		widget.NewFormItem("Bitrate", p.bitrate),
-		widget.NewFormItem("x264 preset", p.preset),
-		widget.NewFormItem("Keyframes every", p.keyint),
-		widget.NewFormItem("Audio", p.audioMode),
-		widget.NewFormItem("Audio bitrate", p.audioBitrate),
+		widget.NewFormItem(tr("Video"), p.videoMode),
+		widget.NewFormItem(tr("Resolution"), container.NewGridWithColumns(2, p.resolution, p.customSize)),
+		widget.NewFormItem(tr("FPS"), p.fps),
+		widget.NewFormItem(tr("Bitrate"), p.bitrate),
+		widget.NewFormItem(tr("x264 preset"), p.preset),
+		widget.NewFormItem(tr("Keyframes every"), p.keyint),
+		widget.NewFormItem(tr("Audio"), p.audioMode),
+		widget.NewFormItem(tr("Audio bitrate"), p.audioBitrate),
 	)
 	airChanged := func(string) {
 		if !p.filling {
@@ -106,56 +143,56 @@ func (s *Studio) newOutputPanel() *outputPanel {
 		}
 	}
 	p.logo = widget.NewEntry()
-	p.logo.SetPlaceHolder("none")
-	p.logoChoose = widget.NewButton("Choose…", func() { s.chooseLogo() })
-	p.logoPos = widget.NewSelect(media.Corners, func(string) { s.applyOutput() })
+	p.logo.SetPlaceHolder(tr("none"))
+	p.logoChoose = widget.NewButton(tr("Choose…"), func() { s.chooseLogo() })
+	p.logoPos = widget.NewSelect(cornerLabels(), func(string) { s.applyOutput() })
 	p.logoWidth = widget.NewEntry()
-	p.logoWidth.SetPlaceHolder("its own")
+	p.logoWidth.SetPlaceHolder(tr("its own"))
 	p.logoOpacity = widget.NewSlider(0.05, 1)
 	p.logoOpacity.Step = 0.05
 	p.logoOpacity.OnChangeEnded = func(float64) { s.applyOutput() }
 	p.text = widget.NewEntry()
-	p.text.SetPlaceHolder("none")
-	p.textPos = widget.NewSelect(media.Corners, func(string) { s.applyOutput() })
+	p.text.SetPlaceHolder(tr("none"))
+	p.textPos = widget.NewSelect(cornerLabels(), func(string) { s.applyOutput() })
 	p.textSize = widget.NewEntry()
-	p.textSize.SetPlaceHolder("a twentieth of the height")
+	p.textSize.SetPlaceHolder(tr("a twentieth of the height"))
 	p.textColour = widget.NewEntry()
-	p.textColour.SetPlaceHolder("#FFFFFF")
-	p.textBox = widget.NewCheck("a dark box behind the text", func(bool) { s.applyOutput() })
-	p.clock = widget.NewCheck("the time of day, at the bottom", func(bool) { s.applyOutput() })
+	p.textColour.SetPlaceHolder(whiteHex)
+	p.textBox = widget.NewCheck(tr("a dark box behind the text"), func(bool) { s.applyOutput() })
+	p.clock = widget.NewCheck(tr("the time of day, at the bottom"), func(bool) { s.applyOutput() })
 	for _, e := range []*widget.Entry{p.logo, p.logoWidth, p.text, p.textSize, p.textColour} {
 		e.OnChanged = airChanged
 		e.OnSubmitted = func(string) { s.outputEdit.Stop(); s.applyOutput() }
 	}
-	p.overlayNote = widget.NewLabel("The overlay is drawn when the video is transcoded (Output › Video): a copied picture goes out as the camera made it.")
+	p.overlayNote = widget.NewLabel(tr("The overlay is drawn when the video is transcoded (Output › Video): a copied picture goes out as the camera made it."))
 	p.overlayNote.Wrapping = fyne.TextWrapWord
 	p.overlayNote.Importance = widget.WarningImportance
 	overlay := widget.NewForm(
-		widget.NewFormItem("Logo", container.NewBorder(nil, nil, nil, p.logoChoose, p.logo)),
-		widget.NewFormItem("Logo position", p.logoPos),
-		widget.NewFormItem("Logo width", p.logoWidth),
-		widget.NewFormItem("Logo opacity", p.logoOpacity),
-		widget.NewFormItem("Text", p.text),
-		widget.NewFormItem("Text position", p.textPos),
-		widget.NewFormItem("Text size", p.textSize),
-		widget.NewFormItem("Text colour", p.textColour),
+		widget.NewFormItem(tr("Logo"), container.NewBorder(nil, nil, nil, p.logoChoose, p.logo)),
+		widget.NewFormItem(tr("Logo position"), p.logoPos),
+		widget.NewFormItem(tr("Logo width"), p.logoWidth),
+		widget.NewFormItem(tr("Logo opacity"), p.logoOpacity),
+		widget.NewFormItem(tr("Text"), p.text),
+		widget.NewFormItem(tr("Text position"), p.textPos),
+		widget.NewFormItem(tr("Text size"), p.textSize),
+		widget.NewFormItem(tr("Text colour"), p.textColour),
 		widget.NewFormItem("", p.textBox),
-		widget.NewFormItem("Clock", p.clock),
+		widget.NewFormItem(tr("Clock"), p.clock),
 	)
 	air := widget.NewForm(
-		widget.NewFormItem("Slate", p.slateOn),
-		widget.NewFormItem("Slate picture", container.NewBorder(nil, nil, nil, p.slateChoose, p.slateImage)),
-		widget.NewFormItem("Slate after", p.slateAfter),
-		widget.NewFormItem("Stop after", p.slateEnd),
-		widget.NewFormItem("Record", p.record),
-		widget.NewFormItem("Into", container.NewBorder(nil, nil, nil, p.recordChoose, p.recordDir)),
-		widget.NewFormItem("New file every", p.recordSplit),
+		widget.NewFormItem(tr("Slate"), p.slateOn),
+		widget.NewFormItem(tr("Slate picture"), container.NewBorder(nil, nil, nil, p.slateChoose, p.slateImage)),
+		widget.NewFormItem(tr("Slate after"), p.slateAfter),
+		widget.NewFormItem(tr("Stop after"), p.slateEnd),
+		widget.NewFormItem(tr("Record"), p.record),
+		widget.NewFormItem(tr("Into"), container.NewBorder(nil, nil, nil, p.recordChoose, p.recordDir)),
+		widget.NewFormItem(tr("New file every"), p.recordSplit),
 	)
 	p.airMsg = widget.NewLabel("")
 	p.airMsg.Wrapping = fyne.TextWrapWord
 	p.airMsg.Hide() // shown with a message: it sits at the top of a long tab
 	p.root = newVScroll(container.NewVBox(form, p.msg))
-	p.airRoot = newVScroll(container.NewVBox(p.airMsg, widget.NewLabelWithStyle("Overlay", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+	p.airRoot = newVScroll(container.NewVBox(p.airMsg, widget.NewLabelWithStyle(tr("Overlay"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		p.overlayNote, overlay, widget.NewSeparator(), air))
 	return p
 }
@@ -165,14 +202,14 @@ func (p *outputPanel) fill(st settings.Stream) {
 	p.filling = true
 	defer func() { p.filling = false }()
 	if st.Video.Mode == settings.VideoH264 {
-		p.videoMode.SetSelected(transcodeLabel)
+		selectByValue(p.videoMode, videoModes, settings.VideoH264)
 	} else {
-		p.videoMode.SetSelected("copy")
+		selectByValue(p.videoMode, videoModes, settings.VideoCopy)
 	}
-	label := resolutionLabel(st.Video.Size)
-	p.resolution.SetSelected(label)
+	res := resolutionIndex(st.Video.Size)
+	p.resolution.SetSelectedIndex(res)
 	p.customSize.SetText("")
-	if label == "Custom" {
+	if res == customResolution() {
 		p.customSize.SetText(st.Video.Size)
 	}
 	p.fps.SetText("")
@@ -182,7 +219,7 @@ func (p *outputPanel) fill(st settings.Stream) {
 	p.bitrate.SetText(st.Video.Bitrate)
 	p.preset.SetSelected(st.Video.Preset)
 	p.keyint.SetText(st.Video.KeyframeInterval)
-	p.audioMode.SetSelected(st.Audio.Mode)
+	selectByValue(p.audioMode, audioModes, st.Audio.Mode)
 	p.audioBitrate.SetText(st.Audio.Bitrate)
 	p.slateOn.SetChecked(st.Slate.Enabled)
 	p.slateImage.SetText(st.Slate.Image)
@@ -190,11 +227,11 @@ func (p *outputPanel) fill(st settings.Stream) {
 	p.slateEnd.SetText(st.Slate.GiveUp)
 	o := st.Overlay
 	p.logo.SetText(o.Image)
-	p.logoPos.SetSelected(cmp.Or(o.ImagePosition, "top-left"))
+	selectByValue(p.logoPos, media.Corners, cmp.Or(o.ImagePosition, "top-left"))
 	p.logoWidth.SetText(intText(o.ImageWidth))
 	p.logoOpacity.SetValue(cmp.Or(o.ImageOpacity, 1))
 	p.text.SetText(o.Text)
-	p.textPos.SetSelected(cmp.Or(o.TextPosition, "bottom-left"))
+	selectByValue(p.textPos, media.Corners, cmp.Or(o.TextPosition, "bottom-left"))
 	p.textSize.SetText(intText(o.TextSize))
 	p.textColour.SetText(o.TextColour)
 	p.textBox.SetChecked(o.TextBox)
@@ -211,7 +248,9 @@ func (p *outputPanel) fill(st settings.Stream) {
 }
 
 // transcode reports whether the video is set to be encoded.
-func (p *outputPanel) transcode() bool { return p.videoMode.Selected == transcodeLabel }
+func (p *outputPanel) transcode() bool {
+	return selectValue(p.videoMode, videoModes) == settings.VideoH264
+}
 
 // enable enables the encoder's fields only when they do something: in
 // copy mode the camera's picture goes out as it is.
@@ -219,7 +258,7 @@ func (p *outputPanel) enable() {
 	for _, w := range []fyne.Disableable{p.resolution, p.fps, p.bitrate, p.preset, p.keyint} {
 		setEnabled(w, p.transcode())
 	}
-	setEnabled(p.customSize, p.transcode() && p.resolution.Selected == "Custom")
+	setEnabled(p.customSize, p.transcode() && p.resolution.SelectedIndex() == customResolution())
 	for _, w := range []fyne.Disableable{p.slateImage, p.slateChoose, p.slateAfter, p.slateEnd} {
 		setEnabled(w, p.slateOn.Checked)
 	}
@@ -241,8 +280,8 @@ func (p *outputPanel) sayOnAir(msg string) {
 // wrong with them.
 func (p *outputPanel) readOverlay() (settings.Overlay, error) {
 	o := settings.Overlay{
-		Image: strings.TrimSpace(p.logo.Text), ImagePosition: p.logoPos.Selected,
-		Text: strings.TrimSpace(p.text.Text), TextPosition: p.textPos.Selected,
+		Image: strings.TrimSpace(p.logo.Text), ImagePosition: selectValue(p.logoPos, media.Corners),
+		Text: strings.TrimSpace(p.text.Text), TextPosition: selectValue(p.textPos, media.Corners),
 		TextColour: strings.TrimSpace(p.textColour.Text), TextBox: p.textBox.Checked, Clock: p.clock.Checked,
 	}
 	if o.ImagePosition == "top-left" {
@@ -255,14 +294,14 @@ func (p *outputPanel) readOverlay() (settings.Overlay, error) {
 		o.ImageOpacity = v
 	}
 	var err error
-	if o.ImageWidth, err = pixels("Logo width", p.logoWidth.Text); err != nil {
+	if o.ImageWidth, err = pixels(tr("Logo width"), p.logoWidth.Text); err != nil {
 		return o, err
 	}
-	if o.TextSize, err = pixels("Text size", p.textSize.Text); err != nil {
+	if o.TextSize, err = pixels(tr("Text size"), p.textSize.Text); err != nil {
 		return o, err
 	}
 	if _, err := media.ParseColour(o.TextColour); err != nil {
-		return o, fmt.Errorf("Text colour: %v", err)
+		return o, errors.New(tr("Text colour: {{.Error}}", "Error", engineText(err.Error())))
 	}
 	return o, nil
 }
@@ -275,7 +314,7 @@ func pixels(what, t string) (int, error) {
 	}
 	n, err := strconv.Atoi(t)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%s %q: want a number of pixels, or leave it empty", what, t)
+		return 0, errors.New(tr("{{.What}} \"{{.Value}}\": want a number of pixels, or leave it empty", "What", what, "Value", t))
 	}
 	return n, nil
 }
@@ -314,26 +353,24 @@ func (p *outputPanel) read(old settings.Stream) (settings.Video, settings.Audio,
 		v.Mode = settings.VideoH264
 	}
 	v.Size = ""
-	for _, r := range resolutions {
-		if r.label == p.resolution.Selected && r.label != "Custom" {
-			v.Size = r.size
-		}
-	}
-	if p.resolution.Selected == "Custom" {
+	switch res := p.resolution.SelectedIndex(); {
+	case res == customResolution():
 		v.Size = strings.TrimSpace(p.customSize.Text)
+	case res >= 0:
+		v.Size = resolutions[res].size
 	}
 	v.FPS = 0
 	if t := strings.TrimSpace(p.fps.Text); t != "" {
 		f, err := strconv.ParseFloat(t, 64)
 		if err != nil {
-			return v, settings.Audio{}, fmt.Errorf("FPS %q: want a number such as 30, or leave empty for the camera's rate", t)
+			return v, settings.Audio{}, errors.New(tr("FPS \"{{.Value}}\": want a number such as 30, or leave empty for the camera's rate", "Value", t))
 		}
 		v.FPS = f
 	}
 	v.Bitrate = strings.TrimSpace(p.bitrate.Text)
 	v.Preset = p.preset.Selected
 	v.KeyframeInterval = strings.TrimSpace(p.keyint.Text)
-	a := settings.Audio{Mode: p.audioMode.Selected, Bitrate: strings.TrimSpace(p.audioBitrate.Text)}
+	a := settings.Audio{Mode: selectValue(p.audioMode, audioModes), Bitrate: strings.TrimSpace(p.audioBitrate.Text)}
 	return v, a, nil
 }
 
@@ -357,7 +394,7 @@ func (s *Studio) applyOutput() {
 	outChanged := v != old.Video || a != old.Audio
 	ov, err := p.readOverlay()
 	if err != nil {
-		p.sayOnAir("Not saved: " + err.Error())
+		p.sayOnAir(tr("Not saved: {{.Error}}", "Error", err.Error()))
 		return
 	}
 	ovChanged := ov != old.Overlay
@@ -371,13 +408,13 @@ func (s *Studio) applyOutput() {
 	}
 	if ov.Image != "" && ov.Image != old.Overlay.Image {
 		if _, err := relay.LoadOverlayImage(ov.Image); err != nil {
-			say("Not saved: " + fieldMessage(err))
+			say(tr("Not saved: {{.Error}}", "Error", engineText(fieldMessage(err))))
 			return
 		}
 	}
 	if sl.Image != "" && sl.Enabled && sl.Image != old.Slate.Image {
 		if _, err := relay.LoadSlateImage(sl.Image); err != nil {
-			say("Not saved: " + fieldMessage(err))
+			say(tr("Not saved: {{.Error}}", "Error", engineText(fieldMessage(err))))
 			return
 		}
 	}
@@ -389,11 +426,11 @@ func (s *Studio) applyOutput() {
 		c.Streams[i].Record, c.Streams[i].RecordDir, c.Streams[i].RecordSplit = rec.Record, rec.RecordDir, rec.RecordSplit
 	})
 	if err != nil {
-		say("Not saved: " + err.Error())
+		say(tr("Not saved: {{.Error}}", "Error", engineText(err.Error())))
 		s.log.Warn("output settings not saved", "stream", old.Name, "error", err)
 		return
 	}
-	msg := "Saved."
+	msg := tr("Saved.")
 	switch {
 	case !s.views[i].streaming():
 	case outChanged:
@@ -403,7 +440,7 @@ func (s *Studio) applyOutput() {
 	case ovChanged:
 		msg = s.applyOverlay(i)
 	default:
-		msg = "Saved: the slate's settings apply when the stream next starts."
+		msg = tr("Saved: the slate's settings apply when the stream next starts.")
 	}
 	say(msg)
 	s.refreshStatsPanel()
@@ -417,9 +454,9 @@ func (s *Studio) applyLive(i int) string {
 	if err := s.views[i].stream.ApplyOutput(s.cfg.Streams[i]); err != nil {
 		s.log.Warn("output settings could not be applied live: restarting the stream", "stream", s.cfg.Streams[i].Name, "error", err)
 		s.restartStream(i, "output settings")
-		return "Saved; the stream restarts to apply it."
+		return tr("Saved; the stream restarts to apply it.")
 	}
-	return "Saved and applied: the encoder restarts, destinations stay connected and resume at the next keyframe (a second or two)."
+	return tr("Saved and applied: the encoder restarts, destinations stay connected and resume at the next keyframe (a second or two).")
 }
 
 // fieldMessage is an engine settings error without its "invalid stream
@@ -456,12 +493,12 @@ func (s *Studio) applyRecord(i int) string {
 	saved := s.cfg.Streams[i]
 	if err := s.views[i].stream.ApplyRecord(saved); err != nil {
 		s.log.Warn("the recording could not be changed live", "stream", saved.Name, "error", err)
-		return "Saved; the recording changes when the stream next starts (" + fieldMessage(err) + ")."
+		return tr("Saved; the recording changes when the stream next starts ({{.Error}}).", "Error", engineText(fieldMessage(err)))
 	}
 	if !saved.Record {
-		return "Saved: recording stopped; the stream goes on."
+		return tr("Saved: recording stopped; the stream goes on.")
 	}
-	return "Saved: recording into " + studio.RecordingDir(saved) + "."
+	return tr("Saved: recording into {{.Dir}}.", "Dir", studio.RecordingDir(saved))
 }
 
 // chooseRecordDir lets the person pick the folder of the recordings.
@@ -488,12 +525,12 @@ func (s *Studio) applyOverlay(i int) string {
 	saved := s.cfg.Streams[i]
 	if err := s.views[i].stream.ApplyOverlay(saved); err != nil {
 		s.log.Warn("the overlay could not be changed live", "stream", saved.Name, "error", err)
-		return "Saved; the overlay changes when the stream next starts (" + fieldMessage(err) + ")."
+		return tr("Saved; the overlay changes when the stream next starts ({{.Error}}).", "Error", engineText(fieldMessage(err)))
 	}
 	if saved.Video.Mode != settings.VideoH264 {
-		return "Saved: the overlay is drawn once the video is transcoded."
+		return tr("Saved: the overlay is drawn once the video is transcoded.")
 	}
-	return "Saved and drawn from the next picture on."
+	return tr("Saved and drawn from the next picture on.")
 }
 
 // chooseLogo lets the person pick the overlay's logo.

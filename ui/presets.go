@@ -1,6 +1,9 @@
 package ui
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Platform is an ingest preset: the server URL platforms show, so that a
 // person only pastes the stream key.
@@ -18,29 +21,40 @@ var Platforms = []Platform{
 	{Name: "Custom RTMP/RTMPS", URL: ""},
 }
 
-// localHLSName is the destination form's choice of the studio's own HLS:
-// no server, no key; phones and browsers play it from Remote control.
-const localHLSName = "Local HLS (phones and browsers)"
+// platformLabel is how the destination form names p: the platform's own
+// name, or the custom choice in the window's language.
+func platformLabel(p Platform) string {
+	if p.Name == "Custom RTMP/RTMPS" {
+		return tr("Custom RTMP/RTMPS")
+	}
+	return p.Name
+}
 
+// localHLSIndex is the destination form's choice of the studio's own HLS,
+// after the platforms: no server, no key; phones and browsers play it from
+// Remote control.
+func localHLSIndex() int { return len(Platforms) }
+
+// platformNames are the destination form's choices, in the window's
+// language: the platforms, then Local HLS. The form maps a choice back by
+// its index.
 func platformNames() []string {
 	out := make([]string, len(Platforms), len(Platforms)+1)
 	for i, p := range Platforms {
-		out[i] = p.Name
+		out[i] = platformLabel(p)
 	}
-	return append(out, localHLSName)
+	return append(out, tr("Local HLS (phones and browsers)"))
 }
 
-func platformByName(name string) (Platform, bool) {
-	for _, p := range Platforms {
-		if p.Name == name {
-			return p, true
-		}
-	}
-	return Platform{}, false
+// platformIndex is the index in Platforms (or localHLSIndex) of the
+// form's choice label, -1 for none.
+func platformIndex(label string) int {
+	return slices.Index(platformNames(), label)
 }
 
 // Resolutions offered by the output controls, and the settings size they
-// stand for ("x720" keeps the camera's aspect ratio).
+// stand for ("x720" keeps the camera's aspect ratio). The first is the
+// camera's own size, the last a size typed in.
 var resolutions = []struct{ label, size string }{
 	{"Source", ""},
 	{"1080p", "x1080"},
@@ -49,32 +63,53 @@ var resolutions = []struct{ label, size string }{
 	{"Custom", ""},
 }
 
+// customResolution is the index of Custom in resolutions.
+func customResolution() int { return len(resolutions) - 1 }
+
+// resolutionText is a resolution's label in the window's language.
+func resolutionText(label string) string {
+	switch label {
+	case "Source":
+		return tr("Source")
+	case "Custom":
+		return tr("Custom")
+	}
+	return label
+}
+
 func resolutionLabels() []string {
 	out := make([]string, len(resolutions))
 	for i, r := range resolutions {
-		out[i] = r.label
+		out[i] = resolutionText(r.label)
 	}
 	return out
+}
+
+// resolutionIndex returns the index in resolutions for a saved size: a
+// preset's, Source for none, Custom otherwise.
+func resolutionIndex(size string) int {
+	size = strings.TrimSpace(size)
+	for i, r := range resolutions[:customResolution()] {
+		if r.size == size {
+			return i
+		}
+	}
+	return customResolution()
 }
 
 // resolutionLabel returns the label for a saved size: a preset's, Source
 // for none, Custom otherwise.
 func resolutionLabel(size string) string {
-	size = strings.TrimSpace(size)
-	for _, r := range resolutions[:4] {
-		if r.size == size {
-			return r.label
-		}
-	}
-	return "Custom"
+	return resolutionText(resolutions[resolutionIndex(size)].label)
 }
 
-// platformOf is the preset whose server URL is u, or Custom.
-func platformOf(u string) Platform {
-	for _, p := range Platforms {
+// platformOf is the index in Platforms of the preset whose server URL is
+// u, or Custom's.
+func platformOf(u string) int {
+	for i, p := range Platforms {
 		if p.URL != "" && strings.TrimRight(p.URL, "/") == strings.TrimRight(strings.TrimSpace(u), "/") {
-			return p
+			return i
 		}
 	}
-	return Platforms[len(Platforms)-1]
+	return len(Platforms) - 1
 }

@@ -45,7 +45,7 @@ func (s *Studio) newPreviewPanel() *previewPanel {
 	p.info.TextSize = theme.CaptionTextSize()
 	p.info.TextStyle = fyne.TextStyle{Monospace: true}
 	info := container.NewStack(canvas.NewRectangle(color.NRGBA{A: 0x90}), container.NewPadded(p.info))
-	p.msg = widget.NewLabel("Starting the preview…")
+	p.msg = widget.NewLabel(tr("Starting the preview…"))
 	p.msg.Alignment = fyne.TextAlignCenter
 	p.msg.Wrapping = fyne.TextWrapWord
 	overlay := container.NewBorder(container.NewHBox(info, layout.NewSpacer()), nil, nil, nil)
@@ -63,14 +63,14 @@ func (s *Studio) newPreviewPanel() *previewPanel {
 		}
 	}
 
-	p.start = widget.NewButtonWithIcon("Start streaming", theme.MediaPlayIcon(), s.toggleSelected)
+	p.start = widget.NewButtonWithIcon(tr("Start streaming"), theme.MediaPlayIcon(), s.toggleSelected)
 	p.start.Importance = widget.HighImportance
 	p.startReason = widget.NewLabel("")
 	p.startReason.Wrapping = fyne.TextWrapWord
 	p.startReason.Importance = widget.WarningImportance
 	p.startReason.Hide()
-	p.startAll = widget.NewButton("Start all", s.startAll)
-	p.stopAll = widget.NewButton("Stop all", s.stopAll)
+	p.startAll = widget.NewButton(tr("Start all"), s.startAll)
+	p.stopAll = widget.NewButton(tr("Stop all"), s.stopAll)
 	p.status = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	p.status.Importance = widget.DangerImportance
 	p.cpu = widget.NewLabel("")
@@ -79,10 +79,10 @@ func (s *Studio) newPreviewPanel() *previewPanel {
 		container.NewBorder(nil, nil, container.NewHBox(p.start, p.status), container.NewHBox(p.startAll, p.stopAll)),
 		p.startReason)
 	p.meter = newLevelMeter()
-	p.mute = widget.NewButtonWithIcon("Mute", theme.VolumeUpIcon(), s.toggleMute)
+	p.mute = widget.NewButtonWithIcon(tr("Mute"), theme.VolumeUpIcon(), s.toggleMute)
 	audio := container.NewHBox(p.mute, container.NewCenter(container.NewGridWrap(fyne.NewSize(110, 10), p.meter)))
 	rate := container.NewGridWrap(fyne.NewSize(170, p.rate.MinSize().Height), p.rate)
-	bar := container.NewBorder(nil, nil, container.NewHBox(audio, container.NewCenter(p.cpu)), container.NewHBox(widget.NewLabel("Preview"), rate))
+	bar := container.NewBorder(nil, nil, container.NewHBox(audio, container.NewCenter(p.cpu)), container.NewHBox(widget.NewLabel(tr("Preview")), rate))
 	picture := container.NewStack(canvas.NewRectangle(color.Black), p.image, middle(p.msg), p.noSignalBox, overlay)
 	p.root = container.NewBorder(toolbar, bar, nil, nil, picture)
 	return p
@@ -106,22 +106,22 @@ func (p *previewPanel) refreshButtons(v *streamView, problem string, anyLive, an
 	reason := ""
 	switch {
 	case v == nil:
-		p.start.SetText("Start streaming")
+		p.start.SetText(tr("Start streaming"))
 		p.start.SetIcon(theme.MediaPlayIcon())
 		p.start.Importance = widget.HighImportance
 		p.start.Disable()
 	case v.streaming():
-		p.start.SetText("Stop streaming")
+		p.start.SetText(tr("Stop streaming"))
 		p.start.SetIcon(theme.MediaStopIcon())
 		p.start.Importance = widget.DangerImportance
 		p.start.Enable()
 	default:
-		p.start.SetText("Start streaming")
+		p.start.SetText(tr("Start streaming"))
 		p.start.SetIcon(theme.MediaPlayIcon())
 		p.start.Importance = widget.HighImportance
 		setEnabled(p.start, problem == "")
 		if problem != "" {
-			reason = "Cannot start: " + problem
+			reason = tr("Cannot start: {{.Problem}}", "Problem", engineText(problem))
 		}
 	}
 	p.start.Refresh()
@@ -137,22 +137,22 @@ func (p *previewPanel) refreshButtons(v *streamView, problem string, anyLive, an
 func (p *previewPanel) refreshStatus(v *streamView, f statsFields) {
 	status := ""
 	if v != nil && v.streaming() {
-		status = "● LIVE"
+		status = tr("● LIVE")
 		if f.Uptime != "—" {
 			status += "  " + f.Uptime
 		}
 	}
 	if v != nil && v.stream.Muted() {
-		status += "  MUTED"
+		status += "  " + tr("MUTED")
 	}
 	if v != nil && v.streaming() && v.stats.Recording != nil && v.stats.Recording.Recording {
-		status += "  ● REC"
+		status += "  " + tr("● REC")
 	}
 	if status != p.status.Text {
 		p.status.SetText(status)
 	}
 	p.refreshMute(v)
-	if cpu := "App CPU " + f.CPU; cpu != p.cpu.Text {
+	if cpu := tr("App CPU {{.CPU}}", "CPU", f.CPU); cpu != p.cpu.Text {
 		p.cpu.SetText(cpu)
 	}
 }
@@ -160,9 +160,9 @@ func (p *previewPanel) refreshStatus(v *streamView, f statsFields) {
 // refreshMute shows whether v's outgoing audio is muted.
 func (p *previewPanel) refreshMute(v *streamView) {
 	setEnabled(p.mute, v != nil)
-	text, icon, imp := "Mute", theme.VolumeUpIcon(), widget.MediumImportance
+	text, icon, imp := tr("Mute"), theme.VolumeUpIcon(), widget.MediumImportance
 	if v != nil && v.stream.Muted() {
-		text, icon, imp = "Unmute", theme.VolumeMuteIcon(), widget.WarningImportance
+		text, icon, imp = tr("Unmute"), theme.VolumeMuteIcon(), widget.WarningImportance
 	}
 	if p.mute.Text != text {
 		p.mute.SetText(text)
@@ -201,17 +201,17 @@ func (p *previewPanel) refreshSignal(v *streamView) {
 		st := v.stats
 		switch {
 		case st.State == relay.StateFailed:
-			msg = "NO SIGNAL\n" + st.Reason
+			msg = tr("NO SIGNAL") + "\n" + engineText(st.Reason)
 		case !st.SlateSince.IsZero():
-			why := "no pictures from the camera"
+			why := tr("no pictures from the camera")
 			if st.Input.State == relay.StateRetrying {
-				why = "camera lost: " + st.Input.Reason
+				why = tr("camera lost: {{.Reason}}", "Reason", engineText(st.Input.Reason))
 			}
-			msg = "NO SIGNAL: destinations get the slate\n" + why
+			msg = tr("NO SIGNAL: destinations get the slate") + "\n" + why
 		case st.Input.State == relay.StateRetrying:
-			msg = "NO SIGNAL\ncamera lost: " + st.Input.Reason
+			msg = tr("NO SIGNAL") + "\n" + tr("camera lost: {{.Reason}}", "Reason", engineText(st.Input.Reason))
 		case st.Input.State == relay.StateConnecting && st.Input.Reconnects > 0:
-			msg = "NO SIGNAL\nreconnecting to the camera (lost: " + st.LastError + ")"
+			msg = tr("NO SIGNAL") + "\n" + tr("reconnecting to the camera (lost: {{.Error}})", "Error", engineText(st.LastError))
 		}
 	}
 	if msg == "" {

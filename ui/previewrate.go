@@ -19,15 +19,22 @@ var previewRates = []int{30, 15, 5}
 func previewRateLabel(n int) string {
 	switch n {
 	case 30:
-		return "30 fps (smooth)"
+		return tr("30 fps (smooth)")
 	case 5:
-		return "5 fps (light)"
+		return tr("5 fps (light)")
 	}
 	return fmt.Sprintf("%d fps", n)
 }
 
-// previewRateFromLabel is the inverse of previewRateLabel.
+// previewRateFromLabel is the inverse of previewRateLabel, in the
+// window's language: the rate whose label it is, else the number it
+// starts with.
 func previewRateFromLabel(label string) (int, bool) {
+	for n := 1; n <= settings.MaxPreviewFPS; n++ {
+		if previewRateLabel(n) == label {
+			return n, true
+		}
+	}
 	digits, _, _ := strings.Cut(label, " ")
 	n, err := strconv.Atoi(digits)
 	return n, err == nil && n >= 1 && n <= settings.MaxPreviewFPS

@@ -8,7 +8,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
@@ -41,8 +40,14 @@ func (r *remote) currentToken() string {
 	return r.token
 }
 
+// apiError is an error the window answers an API request with: the API
+// speaks English whatever the window's language, as its other answers do.
+type apiError string
+
+func (e apiError) Error() string { return string(e) }
+
 // errClosing is a request that came while the window was closing.
-var errClosing = errors.New("the studio is closing")
+var errClosing error = apiError("the studio is closing")
 
 // onMain runs f on the Fyne goroutine and waits for it; a window that
 // stops meanwhile (f is then dropped) makes it give up.
@@ -55,7 +60,7 @@ func (s *Studio) onMain(f func() error) error {
 	case <-s.ctx.Done():
 		return errClosing
 	case <-time.After(10 * time.Second):
-		return errors.New("the window did not answer in 10 s: try again")
+		return apiError("the window did not answer in 10 s: try again")
 	}
 }
 
@@ -239,20 +244,20 @@ type remoteDialog struct {
 // showRemote opens File › Remote control….
 func (s *Studio) showRemote() {
 	d := &remoteDialog{}
-	d.enabled = widget.NewCheck("Serve the API, metrics, web monitor and Local HLS", nil)
+	d.enabled = widget.NewCheck(tr("Serve the API, metrics, web monitor and Local HLS"), nil)
 	d.enabled.SetChecked(s.cfg.API.Enabled)
 	d.listen = widget.NewEntry()
 	d.listen.SetText(s.cfg.API.ListenAddr())
 	d.listen.SetPlaceHolder(settings.DefaultAPIListen)
 	d.token = widget.NewLabel("")
 	d.token.TextStyle.Monospace = true
-	d.show = widget.NewButton("Show", func() { d.shown = !d.shown; s.fillRemote(d) })
-	d.copyBtn = widget.NewButton("Copy", func() {
+	d.show = widget.NewButton(tr("Show"), func() { d.shown = !d.shown; s.fillRemote(d) })
+	d.copyBtn = widget.NewButton(tr("Copy"), func() {
 		s.app.Clipboard().SetContent(s.cfg.API.Token)
-		d.status.SetText("Token copied. Paste it in the web monitor's login, or send it as Authorization: Bearer TOKEN.")
+		d.status.SetText(tr("Token copied. Paste it in the web monitor's login, or send it as Authorization: Bearer TOKEN."))
 	})
-	d.renew = widget.NewButton("New token", func() {
-		s.ask("Make a new token?", "Scripts, browsers and Prometheus that use the current token stop working until they get the new one.", "Make a new token", func() {
+	d.renew = widget.NewButton(tr("New token"), func() {
+		s.ask(tr("Make a new token?"), tr("Scripts, browsers and Prometheus that use the current token stop working until they get the new one."), tr("Make a new token"), func() {
 			s.applyRemote(d, func(a *settings.API) { a.Token = settings.NewToken() })
 		})
 	})
@@ -263,22 +268,22 @@ func (s *Studio) showRemote() {
 	d.listen.OnSubmitted = func(addr string) {
 		s.applyRemote(d, func(a *settings.API) { a.Listen = listenSetting(addr) })
 	}
-	apply := widget.NewButton("Apply", func() { d.listen.OnSubmitted(d.listen.Text) })
-	warn := widget.NewLabel("No TLS: keep it on 127.0.0.1 (this computer), or use 0.0.0.0:8770 on a network you trust or behind a reverse proxy with TLS. Every request needs the token.")
+	apply := widget.NewButton(tr("Apply"), func() { d.listen.OnSubmitted(d.listen.Text) })
+	warn := widget.NewLabel(tr("No TLS: keep it on 127.0.0.1 (this computer), or use 0.0.0.0:8770 on a network you trust or behind a reverse proxy with TLS. Every request needs the token."))
 	warn.Wrapping = fyne.TextWrapWord
 	warn.Importance = widget.WarningImportance
 	form := widget.NewForm(
 		widget.NewFormItem("", d.enabled),
-		widget.NewFormItem("Listen on", container.NewBorder(nil, nil, nil, apply, d.listen)),
-		widget.NewFormItem("Token", container.NewBorder(nil, nil, nil, container.NewHBox(d.show, d.copyBtn, d.renew), d.token)),
-		widget.NewFormItem("Web monitor", d.link),
+		widget.NewFormItem(tr("Listen on"), container.NewBorder(nil, nil, nil, apply, d.listen)),
+		widget.NewFormItem(tr("Token"), container.NewBorder(nil, nil, nil, container.NewHBox(d.show, d.copyBtn, d.renew), d.token)),
+		widget.NewFormItem(tr("Web monitor"), d.link),
 	)
-	closeBtn := widget.NewButton("Close", func() {
+	closeBtn := widget.NewButton(tr("Close"), func() {
 		d.dlg.Hide()
 		s.remoteDlg = nil
 	})
 	s.fillRemote(d)
-	d.dlg = s.showCustom("Remote control", container.NewBorder(form, container.NewHBox(closeBtn), nil, nil,
+	d.dlg = s.showCustom(tr("Remote control"), container.NewBorder(form, container.NewHBox(closeBtn), nil, nil,
 		container.NewVBox(warn, d.status)), fyne.NewSize(620, 400))
 	s.remoteDlg = d
 }
@@ -302,7 +307,7 @@ func (s *Studio) applyRemote(d *remoteDialog, change func(*settings.API)) {
 		}
 	})
 	if err != nil {
-		d.status.SetText("Not saved: " + settings.Summary(err))
+		d.status.SetText(tr("Not saved: {{.Reason}}", "Reason", engineText(settings.Summary(err))))
 		return
 	}
 	s.startRemote()
@@ -314,13 +319,17 @@ func (s *Studio) fillRemote(d *remoteDialog) {
 	a := s.cfg.API
 	switch {
 	case a.Token == "":
-		d.token.SetText("made when you switch it on")
+		d.token.SetText(tr("made when you switch it on"))
 	case d.shown:
 		d.token.SetText(a.Token)
 	default:
 		d.token.SetText(settings.MaskSecret(a.Token))
 	}
-	d.show.SetText(map[bool]string{true: "Hide", false: "Show"}[d.shown])
+	if d.shown {
+		d.show.SetText(tr("Hide"))
+	} else {
+		d.show.SetText(tr("Show"))
+	}
 	for _, b := range []*widget.Button{d.show, d.copyBtn, d.renew} {
 		if a.Token == "" {
 			b.Disable()
@@ -331,20 +340,20 @@ func (s *Studio) fillRemote(d *remoteDialog) {
 	r := s.remote
 	switch {
 	case !a.Enabled:
-		d.status.SetText("Off: nothing listens.")
-		d.link.SetText("(off)")
+		d.status.SetText(tr("Off: nothing listens."))
+		d.link.SetText(tr("(off)"))
 		d.link.SetURL(nil)
 	case r == nil || r.err != nil:
-		msg := "not started"
+		msg := tr("not started")
 		if r != nil {
-			msg = r.err.Error()
+			msg = engineText(r.err.Error())
 		}
-		d.status.SetText("Could not start: " + msg)
-		d.link.SetText("(off)")
+		d.status.SetText(tr("Could not start: {{.Reason}}", "Reason", msg))
+		d.link.SetText(tr("(off)"))
 		d.link.SetURL(nil)
 	default:
 		u := remoteURL(r.addr)
-		d.status.SetText(fmt.Sprintf("On, at %s. Prometheus scrapes %smetrics; Local HLS plays at %shls/STREAM/index.m3u8.", r.addr, u, u))
+		d.status.SetText(tr("On, at {{.Addr}}. Prometheus scrapes {{.URL}}metrics; Local HLS plays at {{.URL}}hls/STREAM/index.m3u8.", "Addr", r.addr, "URL", u))
 		d.link.SetText(u)
 		pu, _ := url.Parse(u)
 		d.link.SetURL(pu)

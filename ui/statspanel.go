@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/relaystudio/relaystudio/media"
 	"github.com/relaystudio/relaystudio/media/relay"
 	"github.com/relaystudio/relaystudio/settings"
 	"github.com/relaystudio/relaystudio/studio"
@@ -39,7 +38,7 @@ type statsFields struct {
 
 func newStatsPanel() *statsPanel {
 	p := &statsPanel{dot: canvas.NewCircle(colGrey), chart: newRateChart()}
-	p.health = widget.NewLabel("idle")
+	p.health = widget.NewLabel(healthWord(studio.HealthIdle))
 	p.health.Wrapping = fyne.TextWrapWord
 	p.health.TextStyle.Bold = true
 	v := &p.values
@@ -49,7 +48,7 @@ func newStatsPanel() *statsPanel {
 	for _, f := range []struct {
 		name string
 		l    **widget.Label
-	}{{"Camera", &v.camera}, {"Input", &v.input}, {"Video out", &v.video}, {"Audio out", &v.audio}, {"Dropped", &v.dropped}} {
+	}{{tr("Camera"), &v.camera}, {tr("Input"), &v.input}, {tr("Video out"), &v.video}, {tr("Audio out"), &v.audio}, {tr("Dropped"), &v.dropped}} {
 		name := widget.NewLabelWithStyle(f.name, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 		name.SizeName = theme.SizeNameCaptionText
 		value := widget.NewLabel("—")
@@ -87,26 +86,40 @@ func (p *statsPanel) setHealth(h studio.Health, reason string) {
 		p.dot.FillColor = c
 		p.dot.Refresh()
 	}
-	if t := strings.ToUpper(h.String()) + ": " + reason; t != p.health.Text {
+	if t := tr("{{.Health}}: {{.Reason}}", "Health", healthWord(h), "Reason", reason); t != p.health.Text {
 		p.health.SetText(t)
 	}
+}
+
+// healthWord names a health level as the stats panel shows it: GREEN,
+// AMBER, RED, IDLE.
+func healthWord(h studio.Health) string {
+	switch h {
+	case studio.HealthGreen:
+		return tr("GREEN")
+	case studio.HealthAmber:
+		return tr("AMBER")
+	case studio.HealthRed:
+		return tr("RED")
+	}
+	return tr("IDLE")
 }
 
 // refreshStatsPanel shows the selected stream's numbers, graph and health.
 func (s *Studio) refreshStatsPanel() {
 	p := s.stats
 	if s.selected < 0 || s.selected >= len(s.views) {
-		p.setHealth(studio.HealthIdle, "no camera")
+		p.setHealth(studio.HealthIdle, tr("no camera"))
 		p.show(statsFields{Camera: "—", Input: "—", Video: "—", Audio: "—", Uptime: "—", Dropped: "—", CPU: cpuText(s.cpuPercent)})
 		s.preview.refreshStatus(nil, p.fields)
 		return
 	}
 	v := s.views[s.selected]
-	h, reason := v.health, v.reason
+	h, reason := v.health, engineText(v.reason)
 	if v.relay() == nil {
-		h, reason = studio.HealthIdle, "not running"
+		h, reason = studio.HealthIdle, tr("not running")
 		if v.err() != "" {
-			h, reason = studio.HealthRed, v.err()
+			h, reason = studio.HealthRed, engineText(v.err())
 		}
 	}
 	p.setHealth(h, reason)
@@ -121,16 +134,18 @@ func (s *Studio) refreshStatsPanel() {
 	s.preview.refreshStatus(v, f)
 }
 
-func cpuText(pct float64) string { return fmt.Sprintf("%.0f %% of one core", pct) }
+func cpuText(pct float64) string {
+	return tr("{{.Percent}} % of one core", "Percent", fmt.Sprintf("%.0f", pct))
+}
 
 // fieldsOf words what the stats panel shows of stream v (saved as saved)
 // in each of its states: off, preview only, live, camera lost.
 func fieldsOf(v *streamView, saved settings.Stream) statsFields {
 	const none = "—"
-	f := statsFields{Camera: "off", Input: none, Video: "not streaming", Audio: "not streaming", Uptime: none, Dropped: none}
+	f := statsFields{Camera: tr("off"), Input: none, Video: tr("not streaming"), Audio: tr("not streaming"), Uptime: none, Dropped: none}
 	if v.relay() == nil {
 		if e := v.err(); e != "" {
-			f.Camera = "cannot run: " + e
+			f.Camera = tr("cannot run: {{.Reason}}", "Reason", engineText(e))
 		}
 		return f
 	}
@@ -138,71 +153,79 @@ func fieldsOf(v *streamView, saved settings.Stream) statsFields {
 	in := st.Input
 	switch in.State {
 	case relay.StateLive:
-		f.Camera = "connected"
+		f.Camera = tr("connected")
 		if in.Reconnects > 0 {
-			f.Camera = fmt.Sprintf("connected (reconnected %d×)", in.Reconnects)
+			f.Camera = tr("connected (reconnected {{.Count}}×)", "Count", in.Reconnects)
 		}
 	case relay.StateRetrying:
-		f.Camera = "lost: " + in.Reason
+		f.Camera = tr("lost: {{.Reason}}", "Reason", engineText(in.Reason))
 	case relay.StateConnecting, "":
-		f.Camera = "connecting…"
+		f.Camera = tr("connecting…")
 		if in.Reconnects > 0 {
-			f.Camera = "reconnecting…"
+			f.Camera = tr("reconnecting…")
 		}
 	default:
-		f.Camera = string(in.State)
+		f.Camera = engineText(string(in.State))
 	}
 	if st.State == relay.StateFailed {
-		f.Camera = "failed: " + st.Reason
+		f.Camera = tr("failed: {{.Reason}}", "Reason", engineText(st.Reason))
 	}
 	if in.State == relay.StateLive && in.Width > 0 {
 		parts := []string{codecName(in.VideoCodec) + " " + formatSize(in.Width, in.Height), formatFPS(in.FPS), formatKbps(in.BitrateKbps)}
 		if in.KeyframeIntervalSeconds > 0 {
-			parts = append(parts, fmt.Sprintf("keyframe every %.1f s", in.KeyframeIntervalSeconds))
+			parts = append(parts, tr("keyframe every {{.Seconds}} s", "Seconds", fmt.Sprintf("%.1f", in.KeyframeIntervalSeconds)))
 		}
 		if in.AudioCodec != "" {
-			parts = append(parts, "audio "+codecName(in.AudioCodec))
+			parts = append(parts, tr("audio {{.Codec}}", "Codec", codecName(in.AudioCodec)))
 		}
 		f.Input = strings.Join(parts, " · ")
 	}
 	if !v.streaming() {
-		f.Video = "not streaming (preview only); on Start: " + planned(saved)
+		f.Video = tr("not streaming (preview only); on Start: {{.Plan}}", "Plan", planned(saved))
 		return f
 	}
 	switch vs := st.Video; {
 	case !st.SlateSince.IsZero():
-		f.Video = fmt.Sprintf("the slate since %s (camera lost) · %s · %s · %s", st.SlateSince.Local().Format("15:04"), formatSize(vs.Width, vs.Height), formatFPS(vs.FPS), formatKbps(vs.BitrateKbps))
+		f.Video = tr("the slate since {{.Time}} (camera lost) · {{.Size}} · {{.FPS}} · {{.Bitrate}}", "Time", st.SlateSince.Local().Format("15:04"),
+			"Size", formatSize(vs.Width, vs.Height), "FPS", formatFPS(vs.FPS), "Bitrate", formatKbps(vs.BitrateKbps))
 	case in.State != relay.StateLive:
-		f.Video = "waiting for the camera: nothing is sent"
+		f.Video = tr("waiting for the camera: nothing is sent")
 	case vs.Width == 0:
-		f.Video = "starting…"
+		f.Video = tr("starting…")
 	case vs.Mode == relay.VideoCopy:
-		f.Video = fmt.Sprintf("copy of the camera · %s · %s · %s", formatSize(vs.Width, vs.Height), formatFPS(vs.FPS), formatKbps(vs.BitrateKbps))
+		f.Video = tr("copy of the camera · {{.Size}} · {{.FPS}} · {{.Bitrate}}",
+			"Size", formatSize(vs.Width, vs.Height), "FPS", formatFPS(vs.FPS), "Bitrate", formatKbps(vs.BitrateKbps))
 	default:
-		f.Video = fmt.Sprintf("H.264 %s · %s · %s · speed %.2f×", formatSize(vs.Width, vs.Height), formatFPS(vs.FPS), formatKbps(vs.BitrateKbps), vs.Speed)
+		f.Video = tr("H.264 {{.Size}} · {{.FPS}} · {{.Bitrate}} · speed {{.Speed}}×",
+			"Size", formatSize(vs.Width, vs.Height), "FPS", formatFPS(vs.FPS), "Bitrate", formatKbps(vs.BitrateKbps), "Speed", fmt.Sprintf("%.2f", vs.Speed))
 	}
 	switch a := st.Audio; {
 	case a.Codec == "":
-		f.Audio = "none"
+		f.Audio = tr("none")
 	default:
 		f.Audio = fmt.Sprintf("%s · %s", strings.Replace(a.Codec, "aac", "AAC", 1), formatKbps(a.BitrateKbps))
 	}
 	if st.UptimeSeconds > 0 {
 		f.Uptime = formatUptime(st.UptimeSeconds)
 	}
-	f.Dropped = "none"
+	f.Dropped = tr("none")
 	if n := st.Dropped.Total(); n > 0 {
 		d := st.Dropped
 		var why []string
 		for _, x := range []struct {
 			n    uint64
 			what string
-		}{{d.InputOverflow, "could not keep up"}, {d.WaitingKeyframe, "waiting for a keyframe"}, {d.DecodeErrors, "undecodable"}, {d.Destinations, "slow destinations"}} {
+		}{
+			{d.InputOverflow, tr("{{.N}} could not keep up", "N", d.InputOverflow)},
+			{d.WaitingKeyframe, tr("{{.N}} waiting for a keyframe", "N", d.WaitingKeyframe)},
+			{d.DecodeErrors, tr("{{.N}} undecodable", "N", d.DecodeErrors)},
+			{d.Destinations, tr("{{.N}} slow destinations", "N", d.Destinations)},
+		} {
 			if x.n > 0 {
-				why = append(why, fmt.Sprintf("%d %s", x.n, x.what))
+				why = append(why, x.what)
 			}
 		}
-		f.Dropped = fmt.Sprintf("%d frames (%s)", n, strings.Join(why, ", "))
+		f.Dropped = trn("{{.Count}} frames ({{.Why}})", int(n), "Why", strings.Join(why, tr(", ")))
 	}
 	return f
 }
@@ -210,13 +233,13 @@ func fieldsOf(v *streamView, saved settings.Stream) statsFields {
 // planned words what a stream will send once started.
 func planned(st settings.Stream) string {
 	if st.Video.Mode != settings.VideoH264 {
-		return "copy of the camera"
+		return tr("copy of the camera")
 	}
 	size := st.Video.Size
 	if size == "" {
-		size = "camera's size"
+		size = tr("camera's size")
 	}
-	return fmt.Sprintf("H.264 %s at %s, preset %s", size, st.Video.Bitrate, st.Video.Preset)
+	return tr("H.264 {{.Size}} at {{.Bitrate}}, preset {{.Preset}}", "Size", size, "Bitrate", st.Video.Bitrate, "Preset", st.Video.Preset)
 }
 
 func codecName(c string) string {
@@ -247,7 +270,21 @@ func formatKbps(kbps float64) string {
 	return fmt.Sprintf("%.0f kbps", kbps)
 }
 
-// formatUptime words a duration as 1 h 02 min, 3 min 05 s or 12 s.
+// formatUptime words a duration as 1 h 02 min, 3 min 05 s or 12 s (as
+// media.FormatDuration does, in the window's language).
 func formatUptime(sec float64) string {
-	return media.FormatDuration(time.Duration(sec) * time.Second)
+	d := time.Duration(sec) * time.Second
+	h, m, secs := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	mm, ss := fmt.Sprintf("%02d", m), fmt.Sprintf("%02d", secs)
+	switch {
+	case h > 0 && m == 0:
+		return tr("{{.H}} h", "H", h)
+	case h > 0:
+		return tr("{{.H}} h {{.M}} min", "H", h, "M", mm)
+	case m > 0 && secs == 0:
+		return tr("{{.M}} min", "M", m)
+	case m > 0:
+		return tr("{{.M}} min {{.S}} s", "M", m, "S", ss)
+	}
+	return tr("{{.S}} s", "S", secs)
 }

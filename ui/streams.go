@@ -174,11 +174,11 @@ func (s *Studio) startStream(i int) {
 	}
 	name := s.cfg.Streams[i].Name
 	if reason := s.startProblem(i); reason != "" {
-		s.showError(fmt.Errorf("cannot start %q: %s", name, reason))
+		s.showError(fmt.Errorf("%s: %s", tr("cannot start \"{{.Name}}\"", "Name", name), reason))
 		return
 	}
 	if err := s.views[i].stream.Start(s.cfg.Streams[i]); err != nil {
-		s.showError(fmt.Errorf("cannot start %q: %w", name, err))
+		s.showError(fmt.Errorf("%s: %w", tr("cannot start \"{{.Name}}\"", "Name", name), err))
 		if i == s.selected {
 			s.runRelay(i, true, false)
 		}
@@ -211,7 +211,7 @@ func (s *Studio) restartStream(i int, why string) {
 	switch {
 	case v.streaming():
 		if err := v.stream.Restart(saved, why); err != nil {
-			s.showError(fmt.Errorf("cannot restart %q: %w", saved.Name, err))
+			s.showError(fmt.Errorf("%s: %w", tr("cannot restart \"{{.Name}}\"", "Name", saved.Name), err))
 			s.runRelay(i, i == s.selected, false)
 		} else {
 			s.afterRun(i)

@@ -19,7 +19,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/url"
@@ -163,7 +162,7 @@ func onMainGoroutine() bool {
 
 func newStudio(a fyne.App, opt Options, do func(func())) (*Studio, error) {
 	if opt.ConfigPath == "" {
-		return nil, errors.New("ui: no settings file path")
+		return nil, errors.New(tr("ui: no settings file path"))
 	}
 	s := &Studio{app: a, opt: opt, do: do, logs: &LogBuffer{Size: 500}}
 	s.outputEdit = &debouncer{delay: editPause, do: do}
@@ -190,6 +189,10 @@ func newStudio(a fyne.App, opt Options, do func(func())) (*Studio, error) {
 		s.log.Warn(p)
 	}
 	s.cfg = cfg
+	// The window speaks the language the settings ask for (or the
+	// system's) from the first widget on.
+	useLanguage(cfg.Studio.Language)
+	a.Settings().SetTheme(newStudioTheme())
 	for range cfg.Streams {
 		s.views = append(s.views, s.newStreamView())
 	}
@@ -282,7 +285,7 @@ func (s *Studio) requestQuit() {
 		s.quit()
 		return
 	}
-	s.ask("Quit Relay Studio?", fmt.Sprintf("%d stream(s) are live. Quitting stops them.", live), "Stop and quit", s.quit)
+	s.ask(tr("Quit Relay Studio?"), trn("{{.Count}} stream is live. Quitting stops it.", live), tr("Stop and quit"), s.quit)
 }
 
 // quit stops every stream cleanly, then closes the window (and the app).
@@ -331,24 +334,7 @@ var (
 )
 
 func (s *Studio) addShortcuts() {
-	newCamera := fyne.NewMenuItem("New camera…", func() { s.showCameraForm(-1) })
-	newCamera.Shortcut = shortcutNewCamera
-	quit := fyne.NewMenuItem("Quit", s.requestQuit)
-	quit.Shortcut, quit.IsQuit = shortcutQuit, true
-	toggle := fyne.NewMenuItem("Start or stop the selected stream (Space)", s.toggleSelected)
-	s.menu = fyne.NewMainMenu(
-		fyne.NewMenu("File", newCamera, fyne.NewMenuItemSeparator(),
-			fyne.NewMenuItem("Import settings…", s.showImport),
-			fyne.NewMenuItem("Export settings (without keys and passwords)…", s.showExport),
-			fyne.NewMenuItemSeparator(),
-			fyne.NewMenuItem("Remote control (API, web monitor, metrics)…", s.showRemote),
-			fyne.NewMenuItemSeparator(), quit),
-		fyne.NewMenu("Stream", toggle,
-			fyne.NewMenuItem("Start all", s.startAll), fyne.NewMenuItem("Stop all", s.stopAll)),
-		fyne.NewMenu("Help",
-			fyne.NewMenuItem("Relay Studio on the web", s.openWebsite),
-			fyne.NewMenuItem("About Relay Studio", s.showAbout)),
-	)
+	s.menu = s.buildMenu()
 	s.win.SetMainMenu(s.menu)
 
 	c := s.win.Canvas()
@@ -368,7 +354,7 @@ func (s *Studio) addShortcuts() {
 // save writes the settings, or says why it cannot.
 func (s *Studio) save() error {
 	if s.broken != nil {
-		return fmt.Errorf("not saved: the settings file %s could not be loaded; open it to fix it, or start from defaults", s.opt.ConfigPath)
+		return errors.New(tr("not saved: the settings file {{.File}} could not be loaded; open it to fix it, or start from defaults", "File", s.opt.ConfigPath))
 	}
 	err := s.cfg.Save(s.opt.ConfigPath)
 	s.lastSaveErr = err
@@ -402,7 +388,7 @@ func (s *Studio) commitOrShow(change func(c *settings.Config)) bool {
 
 func (s *Studio) showError(err error) {
 	s.log.Error(err.Error())
-	s.ask("Something went wrong", err.Error(), "", nil)
+	s.ask(tr("Something went wrong"), engineText(err.Error()), "", nil)
 }
 
 func cloneStreams(in []settings.Stream) []settings.Stream {
@@ -432,20 +418,21 @@ func fileURL(path string) *url.URL {
 
 func (s *Studio) showLoadProblem() {
 	lp := &loadProblem{}
-	lp.message = widget.NewLabel(fmt.Sprintf("The settings file could not be loaded:\n\n%v\n\nFile: %s\n\nNothing will be saved until you fix it or start from defaults.", s.broken, s.opt.ConfigPath))
+	lp.message = widget.NewLabel(tr("The settings file could not be loaded:\n\n{{.Reason}}\n\nFile: {{.File}}\n\nNothing will be saved until you fix it or start from defaults.",
+		"Reason", engineText(s.broken.Error()), "File", s.opt.ConfigPath))
 	lp.message.Wrapping = fyne.TextWrapWord
-	lp.openBtn = widget.NewButton("Open the file", func() {
+	lp.openBtn = widget.NewButton(tr("Open the file"), func() {
 		err := s.app.OpenURL(fileURL(s.opt.ConfigPath))
 		if err != nil {
 			s.log.Error("cannot open the settings file", "path", s.opt.ConfigPath, "error", err)
 		}
 	})
-	lp.resetBtn = widget.NewButton("Start from defaults (keep a copy)", func() { s.resetBrokenSettings() })
+	lp.resetBtn = widget.NewButton(tr("Start from defaults (keep a copy)"), func() { s.resetBrokenSettings() })
 	lp.resetBtn.Importance = widget.HighImportance
 	content := container.NewBorder(nil, container.NewHBox(lp.openBtn, lp.resetBtn), nil, nil, lp.message)
-	lp.dlg = s.showCustom("Settings could not be loaded", content, fyne.NewSize(560, 320))
+	lp.dlg = s.showCustom(tr("Settings could not be loaded"), content, fyne.NewSize(560, 320))
 	s.loadProblem = lp
-	s.banner.SetText("Settings file could not be loaded: changes are not saved. " + s.opt.ConfigPath)
+	s.banner.SetText(tr("Settings file could not be loaded: changes are not saved. {{.File}}", "File", s.opt.ConfigPath))
 	s.banner.Show()
 }
 
