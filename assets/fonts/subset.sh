@@ -7,9 +7,10 @@
 # until it has.
 #
 # The subset holds every character of the Chinese translations, ASCII,
-# Latin-1, the punctuation both languages use, and, in the regular face, the
-# 3755 most common hanzi (GB 2312 level 1) so that most Chinese camera and
-# stream names render too. Anything else falls back to the system's fonts.
+# Latin-1, the punctuation both languages use, and the 6763 hanzi of
+# GB 2312, so that Chinese camera, stream and destination names render too
+# (in bold as well: cards name destinations in bold). Anything else falls
+# back to the system's fonts.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -35,14 +36,15 @@ for f in sorted(glob.glob(os.path.join(tr, "*.zh-CN.json"))):
     for s in strings(json.load(open(f, encoding="utf-8"))):
         chars |= set(s)
 common = set()
-for hi in range(0xb0, 0xd8):
+for hi in range(0xb0, 0xf8):
     for lo in range(0xa1, 0xff):
         try:
-            common |= set(bytes([hi, lo]).decode("gb2312"))
+            c = bytes([hi, lo]).decode("gb2312")
         except UnicodeDecodeError:
-            pass
+            continue
+        common.add(c)
 chars.discard("\n")
-open(os.path.join(out, "Bold.txt"), "w", encoding="utf-8").write("".join(sorted(chars)))
+open(os.path.join(out, "Bold.txt"), "w", encoding="utf-8").write("".join(sorted(chars | common)))
 open(os.path.join(out, "Regular.txt"), "w", encoding="utf-8").write("".join(sorted(chars | common)))
 PY
 
