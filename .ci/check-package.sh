@@ -51,7 +51,7 @@ for size in 16x16 32x32 48x48 128x128 256x256 512x512; do
 done
 [[ -f $root/usr/share/icons/hicolor/scalable/apps/io.github.relaystudio.RelayStudio.svg ]] || fail "no scalable icon"
 [[ -f $root/usr/share/man/man1/relaystudio.1.gz ]] || fail "no man page"
-for f in copyright SOURCES FFmpeg-COPYING.GPLv2 FFmpeg-LICENSE.md x264-COPYING; do
+for f in copyright SOURCES FFmpeg-COPYING.GPLv2 FFmpeg-LICENSE.md x264-COPYING NotoSansCJK-LICENSE-OFL.txt; do
 	[[ -s $root/usr/share/doc/relaystudio/$f ]] || fail "no /usr/share/doc/relaystudio/$f"
 done
 check_binary "$root/usr/bin/relaystudio"

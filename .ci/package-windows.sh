@@ -70,6 +70,7 @@ cp assets/linux/copyright "$root/licenses/LICENSE.txt"
 for f in "$ffmpeg"/share/licenses/*; do
 	cp "$f" "$root/licenses/$(basename "$f").txt"
 done
+cp assets/fonts/LICENSE-OFL.txt "$root/licenses/NotoSansCJK-LICENSE-OFL.txt"
 cp assets/windows/README.txt "$root/README.txt"
 
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}

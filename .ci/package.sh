@@ -16,6 +16,7 @@ gzip -9 -n -c assets/linux/relaystudio.1 >dist/stage/relaystudio.1.gz
 # The licences: the binary's copyright statement, FFmpeg's and x264's
 # texts, and where their sources come from (with the configure lines).
 cp assets/linux/copyright "$ffmpeg"/share/licenses/* dist/stage/licenses/
+cp assets/fonts/LICENSE-OFL.txt dist/stage/licenses/NotoSansCJK-LICENSE-OFL.txt
 
 deb="dist/relaystudio_${version}_amd64.deb"
 VERSION=$version go tool nfpm package --config assets/linux/nfpm.yaml --packager deb --target "$deb" >/dev/null
