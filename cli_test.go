@@ -376,6 +376,139 @@ func TestBadConfigs(t *testing.T) {
 	}
 }
 
+// writeConfig writes a private settings file for a test.
+func writeConfig(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestConfigCheckWarnsOfPlatformRules: settings that break a platform's
+// rule are valid (exit 0, OK) and get one warning line saying what to
+// change; copied cameras get a note that their GOP and bitrate need
+// --probe. No key is printed.
+func TestConfigCheckWarnsOfPlatformRules(t *testing.T) {
+	path := writeConfig(t, `version = 1
+
+[[streams]]
+name = "Door"
+source = "test://pattern"
+
+[streams.video]
+mode = "h264"
+bitrate = "8000k"
+
+[[streams.destinations]]
+name = "Twitch"
+url = "rtmp://live.twitch.tv/app"
+key = "`+secretKey+`"
+
+[[streams]]
+name = "Yard"
+source = "rtsp://admin:cam-pass-77@192.0.2.10/stream1"
+
+[[streams.destinations]]
+name = "YouTube"
+url = "rtmps://a.rtmps.youtube.com/live2"
+key = "`+secretKey+`-2"
+
+[[streams]]
+name = "Garage"
+source = "rtsp://192.0.2.11/stream1"
+
+[[streams.destinations]]
+name = "Twitch"
+url = "rtmp://live.twitch.tv/app"
+key = "`+secretKey+`-3"
+`)
+	code, stdout, stderr := runCLI("config", "check", "--config", path)
+	if code != exitOK || stdout != path+": OK\n" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	want := `warning: stream "Door" → destination "Twitch": Twitch accepts at most 6000 kb/s; this stream sends 8000 kb/s. Lower the video bitrate to 6000 kb/s or less.` + "\n"
+	if !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+	if n := strings.Count(stderr, "warning: "); n != 1 {
+		t.Errorf("%d warnings, want 1:\n%s", n, stderr)
+	}
+	if n := strings.Count(stderr, "note: "); n != 1 || !strings.Contains(stderr, "--probe") {
+		t.Errorf("want one note about --probe:\n%s", stderr)
+	}
+	if strings.Contains(stdout+stderr, secretKey) || strings.Contains(stderr, "cam-pass-77") || strings.Contains(stderr, "probing") {
+		t.Errorf("a secret, or a probe without --probe:\n%s", stderr)
+	}
+
+	code, _, stderr = runCLI("config", "path", "--probe")
+	if code != exitUsage || !strings.Contains(stderr, "--probe goes with config check") {
+		t.Errorf("--probe with path: %d %q", code, stderr)
+	}
+}
+
+// TestConfigCheckProbesCameras: with --probe, a copied camera whose GOP is
+// longer than Twitch's 2 s is reported, with the camera setting to change;
+// a camera that does not answer is one line, without its password.
+func TestConfigCheckProbesCameras(t *testing.T) {
+	if testing.Short() {
+		t.Skip("probes a camera for seconds")
+	}
+	cam := fakecam.StartTest(t, fakecam.ClipConfig{
+		Width: 640, Height: 360, FPS: 10, GOP: 25, Duration: 5 * time.Second,
+		Audio: media.CodecAAC, SampleRate: 48000, Channels: 2,
+	}, func(c *fakecam.Camera) { c.User, c.Pass = "admin", "cam-pass-77" })
+	gone := fmt.Sprintf("rtsp://admin:cam-pass-88@127.0.0.1:%d/stream1", testx.FreePort(t))
+	path := writeConfig(t, fmt.Sprintf(`version = 1
+
+[[streams]]
+name = "Door"
+source = %q
+rtsp_transport = "tcp"
+
+[[streams.destinations]]
+name = "Twitch"
+url = "rtmp://live.twitch.tv/app"
+key = "%s"
+
+[[streams]]
+name = "Gone"
+source = %q
+rtsp_transport = "tcp"
+
+[[streams.destinations]]
+name = "Twitch"
+url = "rtmp://live.twitch.tv/app"
+key = "%s-2"
+`, cam.URL(), secretKey, gone, secretKey))
+	began := time.Now()
+	code, stdout, stderr := runCLI("config", "check", "--probe", "--config", path)
+	t.Logf("config check --probe took %s:\n%s", time.Since(began).Round(time.Millisecond), stderr)
+	if code != exitOK || stdout != path+": OK\n" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		`probing camera of stream "Door" …`,
+		`warning: stream "Door" → destination "Twitch": Twitch wants a keyframe at least every 2 s; this camera sends one every 2.5 s, passed through as it is (video copy). Set the camera's I-frame interval (GOP) to at most 20 frames at 10 fps, in the camera's video/encoding settings.`,
+		`probing camera of stream "Gone" …`,
+		`warning: stream "Gone": cannot probe the camera: camera rtsp://admin:xxxxx@127.0.0.1:`,
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q", want)
+		}
+	}
+	if strings.Contains(stderr, "note: ") || strings.Count(stderr, "\n") != 4 {
+		t.Errorf("want 4 lines and no note:\n%s", stderr)
+	}
+	if strings.Contains(stdout+stderr, secretKey) || strings.Contains(stderr, "cam-pass-77") || strings.Contains(stderr, "cam-pass-88") {
+		t.Errorf("a secret is printed:\n%s", stderr)
+	}
+	if d := time.Since(began); d > 15*time.Second {
+		t.Errorf("took %s: the probes are not bounded", d)
+	}
+}
+
 // TestRunHeadless: a hand-written config with a camera and a destination
 // streams with `relaystudio run`, and the key is never printed.
 func TestRunHeadless(t *testing.T) {

@@ -53,10 +53,13 @@ Usage:
   relaystudio run [--config FILE] [--api HOST:PORT]
                                             run the saved studio headless: start every stream with
                                             autostart = true, print stats, stop on Ctrl-C / SIGTERM
-  relaystudio config path|check|export|import FILE|token [--new] [--config FILE]
-                                            where the settings file is; validate it; print it without
-                                            keys and passwords; merge a file into it; print the API's
-                                            token (made if missing; --new replaces it)
+  relaystudio config path|check [--probe]|export|import FILE|token [--new] [--config FILE]
+                                            where the settings file is; validate it and warn of the
+                                            platforms' rules its streams break (--probe: also measure
+                                            the cameras of streams in video copy mode, up to 6 s
+                                            each); print it without keys and passwords; merge a file
+                                            into it; print the API's token (made if missing; --new
+                                            replaces it)
   relaystudio discover [--json] [--address HOST[:PORT]] [--user USER --password-file FILE]
                                             find ONVIF cameras on the local networks (or at one
                                             address) and, with their user and password, list

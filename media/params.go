@@ -258,9 +258,14 @@ func CheckPreset(p string) error {
 }
 
 // RedactURL returns u with its password and, for RTMP URLs, the stream key
-// masked, so it can be logged or shown. An RTMP URL with a single path
-// element is masked whole: that element may be a key given without the app.
-// It never fails: what does not parse is masked whole.
+// masked, so it can be logged or shown. Of an RTMP URL only scheme, host and
+// application show: the last path element and everything after it (the
+// key, with any query: sign=, txSecret=, streamname=…) become "xxxxx", and
+// of a query inside the application only one- or two-character values
+// (backup=1) stay. An RTMP URL with a single path element is masked whole:
+// that element may be a key given without the app. Other URLs keep their
+// path, with the query values that may carry credentials masked. It never
+// fails: what does not parse is masked whole.
 func RedactURL(u string) string {
 	return redact(u, false)
 }
@@ -289,17 +294,46 @@ func redact(u string, server bool) string {
 	_, _, app, _, hasKey := SplitRTMP(u)
 	switch {
 	case hasKey:
-		app += "/xxxxx"
+		app = shownApp(app, true) + "/xxxxx"
 	case app != "" && !server:
 		app = "xxxxx"
 	default:
-		app, _, _ = strings.Cut(app, "?") // a server URL's query may hold a key
+		app = shownApp(app, false)
 	}
 	out := p.Scheme + "://" + p.Host
 	if app != "" {
 		out += "/" + app
 	}
 	return out
+}
+
+// shownApp returns the application of an RTMP URL (SplitRTMP's app) as it
+// may be shown. A server URL's query may hold the key: it is left out. With
+// a key after it, a query in the application keeps only its values of one
+// or two characters ("live2?backup=1"); and a slash in a query value (the
+// split then falls inside the query: ".../stream?sign=ab/cd") drops the
+// query and the path element before it, which may be the stream name.
+func shownApp(app string, hasKey bool) string {
+	head, query, ok := strings.Cut(app, "?")
+	switch {
+	case !ok:
+		return app
+	case !hasKey:
+		return head
+	case strings.Contains(head, "/"):
+		return head[:strings.LastIndexByte(head, '/')]
+	}
+	parts := strings.Split(query, "&")
+	for i, part := range parts {
+		name, value, hasValue := strings.Cut(part, "=")
+		switch {
+		case hasValue && len(value) > 2:
+			parts[i] = name + "=xxxxx"
+		case !hasValue && len(name) > 2:
+			parts[i] = "xxxxx"
+		}
+	}
+	return head + "?" + strings.Join(parts, "&")
 }
 
 // redactQuery masks the values of query parameters that carry credentials
@@ -309,7 +343,8 @@ func redactQuery(q url.Values, raw string) string {
 	for k := range q {
 		switch l := strings.ToLower(k); {
 		case strings.Contains(l, "pass"), strings.Contains(l, "pwd"), strings.Contains(l, "secret"),
-			strings.Contains(l, "token"), strings.Contains(l, "key"), strings.Contains(l, "auth"):
+			strings.Contains(l, "token"), strings.Contains(l, "key"), strings.Contains(l, "auth"),
+			strings.Contains(l, "sig"):
 			q.Set(k, "xxxxx")
 			masked = true
 		}
@@ -321,14 +356,15 @@ func redactQuery(q url.Values, raw string) string {
 }
 
 // RTMPServer returns the server part of an RTMP(S) URL, scheme://host/app,
-// without the stream key: the form used in messages for people.
+// without the stream key or anything of a query that may hold it: the form
+// used in messages for people.
 func RTMPServer(u string) string {
 	p, err := url.Parse(u)
 	if err != nil || p.Host == "" {
 		return "<invalid URL>"
 	}
-	_, _, app, _, _ := SplitRTMP(u)
-	return p.Scheme + "://" + p.Host + "/" + app
+	_, _, app, _, hasKey := SplitRTMP(u)
+	return p.Scheme + "://" + p.Host + "/" + shownApp(app, hasKey)
 }
 
 // SplitRTMP splits an RTMP(S) URL, by hand rather than with url.Parse:
@@ -336,14 +372,23 @@ func RTMPServer(u string) string {
 // key, and both must reach the server unchanged. The application is every
 // path element but the last ("live" or "live/sub"), the key the last one;
 // hasKey is false when the path has a single element (an app without a
-// key, or a key without an app); "//KEY" is a key with an empty app. It checks nothing: rtmp.ParseURL does.
-// The publisher, the redaction of URLs and the server names shown to
-// people all split with it.
+// key, or a key without an app); "//KEY" is a key with an empty app. A
+// query after the key stays in it even when a value holds a slash
+// ("third/stream?sign=ab/cd": app "third"), and a key may be all query
+// ("live-bvc/?streamname=…"): the split is the last slash before the first
+// question mark, unless the path has none there (the app's own query,
+// "live2?backup=1/KEY"). It checks nothing: rtmp.ParseURL does. The
+// publisher, the redaction of URLs and the server names shown to people
+// all split with it.
 func SplitRTMP(u string) (scheme, authority, app, key string, hasKey bool) {
 	scheme, rest, _ := strings.Cut(u, "://")
 	authority, path, _ := strings.Cut(rest, "/")
 	path = strings.TrimRight(path, "/")
-	i := strings.LastIndexByte(path, '/')
+	head, _, _ := strings.Cut(path, "?")
+	i := strings.LastIndexByte(head, '/')
+	if i < 0 {
+		i = strings.LastIndexByte(path, '/')
+	}
 	if i < 0 {
 		return scheme, authority, path, "", false
 	}

@@ -123,19 +123,45 @@ func TestRedactURL(t *testing.T) {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
 	}
+	// The platforms' push URLs: the key and every query secret are masked.
+	for in, want := range map[string]string{
+		"rtmp://live-push.bilivideo.com/live-bvc/?streamname=live_31438300_33&key=f65261b78a&schedule=rtmp&pflag=1":    "rtmp://live-push.bilivideo.com/live-bvc/xxxxx",
+		"rtmp://push-rtmp-l3.douyincdn.com/third/stream-6948394?auth_key=1764-0-0-1b56f&expire=1764583169&sign=c58548": "rtmp://push-rtmp-l3.douyincdn.com/third/xxxxx",
+		"rtmp://push-rtmp-l1.douyincdn.com/stage/stream-55501?sign=Ab/SecretSig&expire=1764583169":                     "rtmp://push-rtmp-l1.douyincdn.com/stage/xxxxx",
+		"rtmp://al.direct.huya.com/huyalive/1199574560753-A-1742712467-1?seq=1745919923386&type=simple":                "rtmp://al.direct.huya.com/huyalive/xxxxx",
+		"rtmp://open-push.voip.yximgs.com/gifshow/kwai_act_9934790925?sign=633d0143-c210c0&ks_fix_ts":                  "rtmp://open-push.voip.yximgs.com/gifshow/xxxxx",
+		"rtmp://111583.livepush.myqcloud.com/trtc_1400439699/live_20787169?txSecret=ba405d31&txTime=66C35660":          "rtmp://111583.livepush.myqcloud.com/trtc_1400439699/xxxxx",
+		"rtmp://h/live2?backup=1&token=SECRETTOKEN/SECRETKEY":                                                          "rtmp://h/live2?backup=1&token=xxxxx/xxxxx",
+		"rtmp://h/live2?SECRETFLAG/SECRETKEY":                                                                          "rtmp://h/live2?xxxxx/xxxxx",
+		"rtsp://192.0.2.1/ch1?sig=SECRETSIG&channel=1":                                                                 "rtsp://192.0.2.1/ch1?channel=1&sig=xxxxx",
+	} {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
 	servers := map[string]string{
-		"rtmps://a.rtmps.youtube.com/live2":              "rtmps://a.rtmps.youtube.com/live2",
-		"rtmps://a.rtmps.youtube.com/live2/SECRETKEY":    "rtmps://a.rtmps.youtube.com/live2/xxxxx",
-		"rtmps://live-api-s.facebook.com:443/rtmp/?k=FB": "rtmps://live-api-s.facebook.com:443/rtmp/xxxxx",
-		"rtmp://host/live?key=SECRETKEY":                 "rtmp://host/live",
+		"rtmps://a.rtmps.youtube.com/live2":                                     "rtmps://a.rtmps.youtube.com/live2",
+		"rtmps://a.rtmps.youtube.com/live2/SECRETKEY":                           "rtmps://a.rtmps.youtube.com/live2/xxxxx",
+		"rtmps://live-api-s.facebook.com:443/rtmp/?k=FB":                        "rtmps://live-api-s.facebook.com:443/rtmp/xxxxx",
+		"rtmp://host/live?key=SECRETKEY":                                        "rtmp://host/live",
+		"rtmp://live-push.bilivideo.com/live-bvc/":                              "rtmp://live-push.bilivideo.com/live-bvc",
+		"rtmp://live-push.bilivideo.com/live-bvc/?streamname=live_1&key=SECRET": "rtmp://live-push.bilivideo.com/live-bvc/xxxxx",
 	}
 	for in, want := range servers {
 		if got := RedactServerURL(in); got != want {
 			t.Errorf("RedactServerURL(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got := RTMPServer("rtmp://host:1935/live/secretkey"); got != "rtmp://host:1935/live" {
-		t.Errorf("RTMPServer = %q", got)
+	for in, want := range map[string]string{
+		"rtmp://host:1935/live/secretkey":                            "rtmp://host:1935/live",
+		"rtmp://host/live?key=SECRETKEY":                             "rtmp://host/live",
+		"rtmp://b.rtmp.youtube.com/live2?backup=1/SECRETKEY":         "rtmp://b.rtmp.youtube.com/live2?backup=1",
+		"rtmp://live-push.bilivideo.com/live-bvc/?streamname=SECRET": "rtmp://live-push.bilivideo.com/live-bvc",
+		"rtmp://push.douyincdn.com/third/stream-1?sign=SE/CRET":      "rtmp://push.douyincdn.com/third",
+	} {
+		if got := RTMPServer(in); got != want {
+			t.Errorf("RTMPServer(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 
@@ -152,6 +178,10 @@ func TestSplitRTMP(t *testing.T) {
 		{"rtmp://host/live", "rtmp", "host", "live", "", false},
 		{"rtmp://host//KEY", "rtmp", "host", "", "KEY", true},
 		{"rtmp://host", "rtmp", "host", "", "", false},
+		{"rtmp://live-push.bilivideo.com/live-bvc/?streamname=live_1&key=K&schedule=rtmp&pflag=1", "rtmp", "live-push.bilivideo.com", "live-bvc", "?streamname=live_1&key=K&schedule=rtmp&pflag=1", true},
+		{"rtmp://push-rtmp-l1.douyincdn.com/third/stream-1?sign=ab/cd&expire=1", "rtmp", "push-rtmp-l1.douyincdn.com", "third", "stream-1?sign=ab/cd&expire=1", true},
+		{"rtmp://al.direct.huya.com/huyalive/1-2-A-1?seq=9&type=simple", "rtmp", "al.direct.huya.com", "huyalive", "1-2-A-1?seq=9&type=simple", true},
+		{"rtmp://host/live?token=t", "rtmp", "host", "live?token=t", "", false},
 	} {
 		scheme, authority, app, key, hasKey := SplitRTMP(tc.in)
 		if scheme != tc.scheme || authority != tc.authority || app != tc.app || key != tc.key || hasKey != tc.hasKey {

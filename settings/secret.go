@@ -102,8 +102,14 @@ func (c *Config) withoutSecrets() *Config {
 		s := &out.Streams[i]
 		s.Source = stripPassword(s.Source)
 		for j := range s.Destinations {
-			s.Destinations[j].Key = ""
-			s.Destinations[j].URL = stripPassword(s.Destinations[j].URL)
+			d := &s.Destinations[j]
+			// A whole push URL (Douyin's, Kuaishou's) holds the key in
+			// its path or query: only its server part goes out.
+			if server, _, ok := SplitPushURL(d.URL); ok && strings.TrimSpace(d.Key) == "" {
+				d.URL = server
+			}
+			d.Key = ""
+			d.URL = stripPassword(d.URL)
 		}
 	}
 	return out

@@ -256,10 +256,22 @@ func (v *validator) overlay(path string, o Overlay) {
 	}
 }
 
-// platformHosts are ingest domains whose server URL is exactly one path
-// element (the application); anything after it is a stream key pasted into
-// the wrong field.
-var platformHosts = []string{"youtube.com", "twitch.tv", "facebook.com"}
+// platformHosts are the ingest domains of the platforms with a fixed server
+// URL (YouTube, Twitch, Facebook, Bilibili): it is exactly one path element
+// (the application), so anything after it is a stream key pasted into the
+// wrong field. The platforms whose push address changes per broadcast show
+// it whole, and a whole push URL in url (key empty) is accepted for them.
+var platformHosts = fixedServerHosts()
+
+func fixedServerHosts() []string {
+	var out []string
+	for _, p := range platforms {
+		if p.Server != "" {
+			out = append(out, p.Hosts...)
+		}
+	}
+	return out
+}
 
 func (v *validator) destination(path string, d Destination) {
 	up := path + ".url"
@@ -285,7 +297,7 @@ func (v *validator) destination(path string, d Destination) {
 	switch last := elems[len(elems)-1]; {
 	case last == "":
 		v.addf(up, "%s: no application name, e.g. %s://%s/live", media.RedactServerURL(d.URL), p.Scheme, p.Host)
-	case d.Key != "" && last == strings.TrimSpace(d.Key):
+	case d.Key != "" && urlEndsWithKey(p, d.Key):
 		v.addf(up, "%s: ends with the stream key: keep only the server part in url, the key goes in key", media.RedactURL(d.URL))
 	case len(elems) > 1 && isPlatform(p.Hostname()):
 		v.addf(up, "%s: has something after the application name, probably the stream key: move it to key", media.RedactServerURL(d.URL))
@@ -307,6 +319,20 @@ func (v *validator) localHLS(path string, d Destination, prev int) {
 	if d.Key != "" {
 		v.addf(path+".key", "a Local HLS destination has no stream key: remove key")
 	}
+}
+
+// urlEndsWithKey reports whether the parsed server URL p already holds
+// key: as its last path element (the key's own query aside, as Huya's
+// "…?seq=…&type=simple"), or as its query when the key is all query
+// (Bilibili's "?streamname=…").
+func urlEndsWithKey(p *url.URL, key string) bool {
+	key = strings.TrimLeft(strings.TrimSpace(key), "/")
+	name, query, _ := strings.Cut(key, "?")
+	elems := strings.Split(strings.Trim(p.Path, "/"), "/")
+	if name != "" {
+		return elems[len(elems)-1] == name
+	}
+	return query != "" && p.RawQuery == query
 }
 
 func isPlatform(host string) bool {

@@ -64,7 +64,7 @@ func EngineConfig(s settings.Stream, log *slog.Logger) (relay.Config, error) {
 		case !d.Enabled:
 		case d.IsLocalHLS():
 			c.LocalHLS = true
-		case strings.TrimSpace(d.Key) == "":
+		case !d.HasKey(): // neither in Key nor in a whole push URL
 			if log == nil {
 				continue
 			}
