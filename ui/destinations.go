@@ -19,7 +19,11 @@ import (
 // destPanel is the selected stream's destinations: one card each, with
 // its switch, stream key, state and health, and the button that adds one.
 type destPanel struct {
-	box  *fyne.Container
+	// rules lists the platform rules the stream breaks (see rules.go).
+	rules    *fyne.Container
+	rulesSig string
+	ruleRows []ruleRow
+	box      *fyne.Container
 	rows []*destRow
 	add  *widget.Button
 	root fyne.CanvasObject
@@ -40,9 +44,9 @@ type destRow struct {
 }
 
 func (s *Studio) newDestPanel() *destPanel {
-	p := &destPanel{box: container.NewVBox()}
+	p := &destPanel{box: container.NewVBox(), rules: container.NewVBox()}
 	p.add = widget.NewButtonWithIcon(tr("Add destination"), theme.ContentAddIcon(), func() { s.showDestForm(-1) })
-	p.root = newVScroll(container.NewVBox(p.box, p.add))
+	p.root = newVScroll(container.NewVBox(p.rules, p.box, p.add))
 	return p
 }
 
@@ -69,6 +73,7 @@ func (s *Studio) rebuildDestinations() {
 	if s.selected < 0 || s.selected >= len(s.views) {
 		p.box.Refresh()
 		s.stats.setSeries(nil)
+		s.refreshRules()
 		return
 	}
 	st := s.cfg.Streams[s.selected]
@@ -87,6 +92,8 @@ func (s *Studio) rebuildDestinations() {
 	p.box.Refresh()
 	s.stats.setSeries(series)
 	s.refreshDestStates()
+	p.rulesSig = "\x00" // redraw: the rules' wording may have changed too
+	s.refreshRules()
 }
 
 func (row *destRow) card(d settings.Destination) fyne.CanvasObject {

@@ -402,6 +402,7 @@ type destForm struct {
 	name, url, key *widget.Entry
 	save, cancel   *widget.Button
 	errLabel       *widget.Label
+	hint           *widget.Label // where the platform shows its server and key
 }
 
 // showDestForm opens the destination dialog of the selected stream: a new
@@ -422,6 +423,8 @@ func (s *Studio) showDestForm(j int) {
 	f.errLabel = widget.NewLabel("")
 	f.errLabel.Wrapping = fyne.TextWrapWord
 	f.errLabel.Importance = widget.DangerImportance
+	f.hint = widget.NewLabel("")
+	f.hint.Wrapping = fyne.TextWrapWord
 	f.platform = widget.NewSelect(platformNames(), func(label string) {
 		choice := platformIndex(label)
 		if choice == localHLSIndex() {
@@ -430,22 +433,34 @@ func (s *Studio) showDestForm(j int) {
 			f.url.Disable()
 			f.key.Disable()
 			f.name.SetText(settings.NewLocalHLS().Name)
+			f.hint.SetText("")
 			f.errLabel.SetText(tr("Served by File › Remote control at /hls/STREAM/index.m3u8 while the stream is live: no second encode."))
 			return
 		}
 		f.url.Enable()
 		f.key.Enable()
 		f.errLabel.SetText("")
-		var p Platform
+		p := settings.CustomPlatform()
 		if choice >= 0 && choice < len(Platforms) {
 			p = Platforms[choice]
 		}
-		f.url.SetText(p.URL)
-		if p.URL != "" {
-			f.name.SetText(p.Name)
-		} else {
+		f.url.SetText(p.Server)
+		f.url.SetPlaceHolder(tr("rtmp://host/app"))
+		if p.ID == "" {
 			f.name.SetText(tr("My server"))
+		} else {
+			f.name.SetText(platformLabel(p))
 		}
+		if p.ID != "" && p.Server == "" {
+			f.url.SetPlaceHolder(tr("paste the server address the platform shows"))
+		}
+		// Where the platform shows its server and key: the streamer
+		// copies them from there.
+		hint := engineText(p.Where)
+		if p.KeyHint != "" {
+			hint += "\n" + tr("The key: {{.Hint}}", "Hint", engineText(p.KeyHint))
+		}
+		f.hint.SetText(hint)
 	})
 	title, verb := tr("Add destination"), tr("Add")
 	if editing {
@@ -506,6 +521,7 @@ func (s *Studio) showDestForm(j int) {
 		widget.NewFormItem(tr("Server URL"), f.url),
 		widget.NewFormItem(tr("Stream key"), f.key),
 	)
-	f.dlg = s.showCustom(title, container.NewBorder(form, container.NewHBox(f.cancel, f.save), nil, nil, f.errLabel), fyne.NewSize(560, 340))
+	f.dlg = s.showCustom(title, container.NewBorder(form, container.NewHBox(f.cancel, f.save), nil, nil,
+		container.NewVBox(f.hint, f.errLabel)), fyne.NewSize(600, 420))
 	s.destForm = f
 }

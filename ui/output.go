@@ -445,6 +445,7 @@ func (s *Studio) applyOutput() {
 	say(msg)
 	s.refreshStatsPanel()
 	s.refreshButtons()
+	s.refreshRules()
 }
 
 // applyLive hands stream i's saved output settings to its running relay,

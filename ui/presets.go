@@ -3,29 +3,31 @@ package ui
 import (
 	"slices"
 	"strings"
+
+	"github.com/relaystudio/relaystudio/settings"
 )
 
-// Platform is an ingest preset: the server URL platforms show, so that a
-// person only pastes the stream key.
-type Platform struct {
-	Name string
-	URL  string
-}
+// Platforms are the destination form's presets (settings.Platforms: the
+// server platforms show, where to copy it from when it differs per
+// account, and their rules), then a custom server.
+var Platforms = append(settings.Platforms(), settings.CustomPlatform())
 
-// Platforms are the destination presets; RTMPS where the platform offers
-// it (see PLATFORMS.md). Custom leaves the URL for the person to fill in.
-var Platforms = []Platform{
-	{Name: "YouTube", URL: "rtmps://a.rtmps.youtube.com/live2"},
-	{Name: "Twitch", URL: "rtmp://live.twitch.tv/app"},
-	{Name: "Facebook", URL: "rtmps://live-api-s.facebook.com:443/rtmp"},
-	{Name: "Custom RTMP/RTMPS", URL: ""},
-}
-
-// platformLabel is how the destination form names p: the platform's own
-// name, or the custom choice in the window's language.
-func platformLabel(p Platform) string {
-	if p.Name == "Custom RTMP/RTMPS" {
+// platformLabel is how the window names p: Chinese platforms by their
+// Chinese names in Chinese, a custom server in the window's language.
+func platformLabel(p settings.Platform) string {
+	switch p.ID {
+	case "":
 		return tr("Custom RTMP/RTMPS")
+	case "bilibili":
+		return tr("Bilibili")
+	case "douyin":
+		return tr("Douyin")
+	case "huya":
+		return tr("Huya")
+	case "kuaishou":
+		return tr("Kuaishou")
+	case "wechat-channels":
+		return tr("WeChat Channels")
 	}
 	return p.Name
 }
@@ -103,12 +105,14 @@ func resolutionLabel(size string) string {
 	return resolutionText(resolutions[resolutionIndex(size)].label)
 }
 
-// platformOf is the index in Platforms of the preset whose server URL is
-// u, or Custom's.
+// platformOf is the index in Platforms of the platform of server URL u
+// (by its host), or Custom's.
 func platformOf(u string) int {
-	for i, p := range Platforms {
-		if p.URL != "" && strings.TrimRight(p.URL, "/") == strings.TrimRight(strings.TrimSpace(u), "/") {
-			return i
+	if p, ok := settings.PlatformOf(settings.Destination{URL: u}); ok {
+		for i, q := range Platforms {
+			if q.ID == p.ID {
+				return i
+			}
 		}
 	}
 	return len(Platforms) - 1

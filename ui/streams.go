@@ -234,10 +234,10 @@ func (s *Studio) toggleSelected() {
 	}
 	s.outputEdit.Flush() // start with what the fields show
 	s.keyEdit.Stop()     // starting or stopping supersedes a pending restart
-	if s.views[s.selected].streaming() {
-		s.stopStream(s.selected)
+	if i := s.selected; s.views[i].streaming() {
+		s.stopStream(i)
 	} else {
-		s.startStream(s.selected)
+		s.confirmRules(i, func() { s.startStream(i) })
 	}
 }
 
@@ -414,6 +414,7 @@ func (s *Studio) applyStats(now time.Time, act []activeRelay, snaps []relay.Stat
 	}
 	s.refreshAllStreams()
 	s.preview.refreshSignal(s.selectedView())
+	s.refreshRules() // the camera's measures may break a rule
 	s.snapshotIdle(now)
 }
 
