@@ -24,9 +24,9 @@ type destPanel struct {
 	rulesSig string
 	ruleRows []ruleRow
 	box      *fyne.Container
-	rows []*destRow
-	add  *widget.Button
-	root fyne.CanvasObject
+	rows     []*destRow
+	add      *widget.Button
+	root     fyne.CanvasObject
 }
 
 // destRow is one destination's card: its widgets, kept for the stats
