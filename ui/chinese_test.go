@@ -115,4 +115,4 @@ func TestWholeWindowInChinese(t *testing.T) {
 	}
 }
 
-var numbersAndURLs = regexp.MustCompile(`[a-z]+://\S*|/[\w/.-]+|[\w.-]+\.(com|tv|net|org)\S*|\{\{[^}]*\}\}|\d[\d.,:x×]*[A-Za-z]*`)
+var numbersAndURLs = regexp.MustCompile(`[a-z]+://\S*|[a-z_]+(\[\d+\])?(\.[a-z_]+(\[\d+\])?)+|/[\w/.-]+|[\w.-]+\.(com|tv|net|org)\S*|\{\{[^}]*\}\}|\d[\d.,:x×]*[A-Za-z]*`)

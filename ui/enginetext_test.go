@@ -84,6 +84,9 @@ func TestEngineTextTranslated(t *testing.T) {
 		"live and healthy",
 		"waiting for the source",
 		"certificate not trusted: it is not valid for live.example.com",
+		"streams[0].destinations[1].url: missing: give the server URL the platform shows, e.g. rtmps://a.rtmps.youtube.com/live2",
+		`streams[1].video.mode: "x265": want copy or h264; streams[1].name: missing: give the stream a name`,
+		"streams[0].destinations[0].url: rtmp://example.com/live/xxxxx: ends with the stream key: keep only the server part in url, the key goes in key",
 		"the camera sends a keyframe every 8.0 s; YouTube, Twitch and Facebook want 4 s or less: set the camera's I-frame interval to twice its frame rate, or transcode (video h264)",
 	}
 	check := func(what, in string) {

@@ -211,8 +211,18 @@ func TestDestinationPresetsAndMaskedKey(t *testing.T) {
 			t.Errorf("Twitch preset url %q", f.url.Text)
 		}
 		f.platform.SetSelected("Facebook")
-		if f.url.Text != "rtmps://live-api-s.facebook.com:443/rtmp" {
+		if f.url.Text != "rtmps://live-api-s.facebook.com:443/rtmp/" {
 			t.Errorf("Facebook preset url %q", f.url.Text)
+		}
+		f.platform.SetSelected("Bilibili")
+		if f.url.Text != "rtmp://live-push.bilivideo.com/live-bvc/" || !strings.Contains(f.hint.Text, "开播设置") {
+			t.Errorf("Bilibili preset url %q, hint %q", f.url.Text, f.hint.Text)
+		}
+		// Douyin's push address differs per broadcast: no server, but
+		// where to copy it from.
+		f.platform.SetSelected("Douyin")
+		if f.url.Text != "" || f.name.Text != "Douyin" || !strings.Contains(f.hint.Text, "推流地址") || f.url.PlaceHolder == "rtmp://host/app" {
+			t.Errorf("Douyin preset url %q, name %q, hint %q, placeholder %q", f.url.Text, f.name.Text, f.hint.Text, f.url.PlaceHolder)
 		}
 		f.platform.SetSelected("YouTube")
 		test.Type(f.key, "abcd-efgh-ijkl-mnop")
