@@ -11,6 +11,7 @@ import (
 	"github.com/go-text/typesetting/font"
 
 	"github.com/relaystudio/relaystudio/assets"
+	"github.com/relaystudio/relaystudio/settings"
 )
 
 // TestChineseFontCoverage fails when a Chinese translation has a character
@@ -50,7 +51,8 @@ func TestChineseFontCoverage(t *testing.T) {
 // TestChineseThemeFont: in Chinese every text style but symbols draws with
 // the bundled font; in English with Fyne's own.
 func TestChineseThemeFont(t *testing.T) {
-	t.Cleanup(func() { useLanguage("en") })
+	t.Cleanup(func() { useLanguage("en"); hanNames.Store(false) })
+	hanNames.Store(false)
 	th := newStudioTheme()
 	useLanguage("zh-CN")
 	for _, st := range []fyne.TextStyle{{}, {Bold: true}, {Italic: true}, {Monospace: true}, {Bold: true, Italic: true}} {
@@ -66,4 +68,34 @@ func TestChineseThemeFont(t *testing.T) {
 	if got := th.Font(fyne.TextStyle{}); got != theme.DefaultTheme().Font(fyne.TextStyle{}) {
 		t.Errorf("English: font %s, want Fyne's", got.Name())
 	}
+	// English, with a camera named in Chinese: its name must not be boxes.
+	hanNames.Store(true)
+	defer hanNames.Store(false)
+	if got := th.Font(fyne.TextStyle{}); got != assets.ChineseFont {
+		t.Errorf("English with Chinese names: font %s, want %s", got.Name(), assets.ChineseFont.Name())
+	}
+}
+
+// TestChineseNamesSwitchTheFont: naming a camera in Chinese in an
+// English window switches to the font that has the characters.
+func TestChineseNamesSwitchTheFont(t *testing.T) {
+	h := newHarness(t, nil)
+	t.Cleanup(func() { hanNames.Store(false) })
+	h.ui(func() {
+		if hanNames.Load() {
+			t.Fatal("the default settings have Chinese names")
+		}
+		if err := h.s.commit(func(c *settings.Config) { c.Streams[0].Name = "院子" }); err != nil {
+			t.Fatal(err)
+		}
+		if !hanNames.Load() || h.s.app.Settings().Theme().Font(fyne.TextStyle{}) != assets.ChineseFont {
+			t.Error("a Chinese name did not switch the font")
+		}
+		if err := h.s.commit(func(c *settings.Config) { c.Streams[0].Name = "Yard" }); err != nil {
+			t.Fatal(err)
+		}
+		if hanNames.Load() {
+			t.Error("the font stayed after the last Chinese name went")
+		}
+	})
 }

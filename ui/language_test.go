@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"testing"
 	"time"
-	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -45,15 +44,6 @@ func findMenuItem(m *fyne.MainMenu, label string) *fyne.MenuItem {
 		}
 	}
 	return nil
-}
-
-func hasHan(s string) bool {
-	for _, r := range s {
-		if unicode.Is(unicode.Han, r) {
-			return true
-		}
-	}
-	return false
 }
 
 // TestLanguageSwitchWhileLive: File › Language › 简体中文 shows the window

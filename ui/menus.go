@@ -100,7 +100,7 @@ func (s *Studio) chooseLanguage(code string) {
 // to apply applies first. On the Fyne goroutine.
 func (s *Studio) setLanguage(code string) {
 	useLanguage(code)
-	s.app.Settings().SetTheme(newStudioTheme()) // the font follows the language
+	s.reapplyTheme() // the font follows the language
 	if s.closing {
 		return
 	}

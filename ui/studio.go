@@ -192,6 +192,7 @@ func newStudio(a fyne.App, opt Options, do func(func())) (*Studio, error) {
 	// The window speaks the language the settings ask for (or the
 	// system's) from the first widget on.
 	useLanguage(cfg.Studio.Language)
+	hanNames.Store(namesHaveHan(cfg))
 	a.Settings().SetTheme(newStudioTheme())
 	for range cfg.Streams {
 		s.views = append(s.views, s.newStreamView())
@@ -374,6 +375,7 @@ func (s *Studio) commit(change func(c *settings.Config)) error {
 		s.cfg.Streams, s.cfg.API = before, beforeAPI
 		return err
 	}
+	s.fontForNames()
 	return nil
 }
 
