@@ -8,16 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/relaystudio/relaystudio/media"
-	"github.com/relaystudio/relaystudio/media/rtsp"
-	"github.com/relaystudio/relaystudio/media/testsrc"
+	"github.com/relaystudio/relaystudio/media/relay"
 	"github.com/relaystudio/relaystudio/settings"
 )
 
@@ -113,16 +110,16 @@ func checkRules(ctx context.Context, cfg *settings.Config, probe bool, stderr io
 	for _, s := range cfg.Streams {
 		var cam *settings.CameraFacts
 		switch {
-		case s.Video.Mode != settings.VideoCopy || !hasPlatform(s):
-		case s.IsTestPattern():
-			cam = testPatternFacts()
-		case !probe:
-			unchecked = unchecked || copiesToRules(s)
+		case s.Video.Mode != settings.VideoCopy || !toPlatform(s, func(settings.Rules) bool { return true }):
+		case !probe && !s.IsTestPattern():
+			unchecked = unchecked || toPlatform(s, func(r settings.Rules) bool { return r.KeyframeMax > 0 || r.VideoMaxKbps > 0 })
 		case ctx.Err() == nil:
-			fmt.Fprintf(stderr, "probing camera of stream %q …\n", s.Name)
+			if !s.IsTestPattern() {
+				fmt.Fprintf(stderr, "probing camera of stream %q …\n", s.Name)
+			}
 			facts, err := probeCamera(ctx, s)
-			if err != nil {
-				fmt.Fprintf(stderr, "warning: stream %q: cannot probe the camera: %s\n", s.Name, oneLine(scrubPassword(err.Error(), s.Source)))
+			if err != nil { // the probe's errors never hold the password
+				fmt.Fprintf(stderr, "warning: stream %q: cannot probe the camera: %s\n", s.Name, strings.Join(strings.Fields(err.Error()), " "))
 				break
 			}
 			cam = facts
@@ -137,109 +134,37 @@ func checkRules(ctx context.Context, cfg *settings.Config, probe bool, stderr io
 	}
 }
 
-// hasPlatform reports whether an enabled destination of s goes to a known
-// platform.
-func hasPlatform(s settings.Stream) bool {
+// toPlatform reports whether an enabled destination of s goes to a known
+// platform whose rules satisfy has.
+func toPlatform(s settings.Stream, has func(settings.Rules) bool) bool {
 	for _, d := range s.Destinations {
-		if _, ok := settings.PlatformOf(d); ok && d.Enabled {
+		if p, ok := settings.PlatformOf(d); ok && d.Enabled && has(p.Rules) {
 			return true
 		}
 	}
 	return false
 }
 
-// copiesToRules reports whether an enabled destination of s, a copied
-// camera, has a keyframe or bitrate rule the camera may break.
-func copiesToRules(s settings.Stream) bool {
-	for _, d := range s.Destinations {
-		if p, ok := settings.PlatformOf(d); ok && d.Enabled && (p.Rules.KeyframeMax > 0 || p.Rules.VideoMaxKbps > 0) {
-			return true
-		}
-	}
-	return false
-}
-
-// testPatternFacts describes the built-in test pattern.
-func testPatternFacts() *settings.CameraFacts {
-	d := (&testsrc.Source{}).Describe()
-	return factsOf(d.Tracks, d.FPS, d.KeyframeInterval, d.VideoBitrate)
-}
-
-// probeCamera watches the camera of s for up to cameraProbeTime. When it
-// sent fewer than two keyframes, its GOP is longer than about half the
-// time watched (two would have fitted otherwise).
+// probeCamera describes the source of s as `relaystudio probe` does,
+// watching a camera for up to cameraProbeTime. When it sent fewer than two
+// keyframes, its GOP is longer than about half the time watched (two would
+// have fitted otherwise), less half a second for connecting.
 func probeCamera(ctx context.Context, s settings.Stream) (*settings.CameraFacts, error) {
-	ctx, cancel := context.WithTimeout(ctx, cameraProbeTime+2*time.Second)
-	defer cancel()
-	start := time.Now()
-	info, err := rtsp.Probe(ctx, rtsp.Source{
-		URL: s.Source, Transport: s.RTSPTransport,
-		ConnectTimeout: 5 * time.Second, ReadTimeout: 5 * time.Second,
-	}, cameraProbeTime)
+	info, err := relay.Probe(ctx, relay.ProbeConfig{Input: s.Source, RTSPTransport: s.RTSPTransport, Duration: cameraProbeTime})
 	if err != nil {
 		return nil, err
 	}
-	facts := factsOf(info.Tracks, info.FPS, info.KeyframeInterval, info.VideoBitrate)
-	if info.KeyframeInterval == 0 && time.Since(start) >= cameraProbeTime {
-		// Allow half a second for connecting and the first picture.
-		facts.KeyframeIntervalAbove = cameraProbeTime/2 - 500*time.Millisecond
+	v := info.Video
+	f := &settings.CameraFacts{
+		Codec: v.Codec, Profile: v.Profile, Width: v.Width, Height: v.Height, FPS: v.FPS,
+		KeyframeInterval: time.Duration(v.KeyframeIntervalSeconds * float64(time.Second)),
+		VideoKbps:        int(v.BitrateKbps), AudioCodec: settings.AudioNoneCodec,
 	}
-	return facts, nil
-}
-
-// factsOf turns what a source delivers into CameraFacts.
-func factsOf(t media.Tracks, fps float64, keyInt time.Duration, bitrate int) *settings.CameraFacts {
-	f := &settings.CameraFacts{FPS: fps, KeyframeInterval: keyInt, VideoKbps: bitrate / 1000, AudioCodec: settings.AudioNoneCodec}
-	if v := t.Video; v != nil {
-		f.Codec, f.Width, f.Height = v.Codec.String(), v.Width, v.Height
-		if v.Codec == media.CodecH264 {
-			f.Profile = h264Profile(v.SPS)
-		}
+	if at := v.KeyframeIntervalAtLeast; at > 0 {
+		f.KeyframeIntervalAbove = time.Duration(at*float64(time.Second))/2 - 500*time.Millisecond
 	}
-	if a := t.Audio; a != nil {
-		f.AudioCodec = a.Codec.String()
+	if a := info.Audio; a != nil {
+		f.AudioCodec = a.Codec
 	}
-	return f
-}
-
-// h264Profile names the profile of an H.264 SPS (NAL header first), or "".
-func h264Profile(sps []byte) string {
-	if len(sps) < 3 {
-		return ""
-	}
-	switch sps[1] { // profile_idc
-	case 66:
-		return settings.ProfileBaseline
-	case 77:
-		return settings.ProfileMain
-	case 88:
-		return "extended"
-	case 100:
-		return settings.ProfileHigh
-	case 110:
-		return "high10"
-	case 122:
-		return "high422"
-	case 244:
-		return "high444"
-	}
-	return ""
-}
-
-// scrubPassword masks the password of source in msg, should a library's
-// error quote the URL.
-func scrubPassword(msg, source string) string {
-	p, err := url.Parse(source)
-	if err != nil || p.User == nil {
-		return msg
-	}
-	if pw, ok := p.User.Password(); ok && pw != "" {
-		msg = strings.ReplaceAll(msg, pw, "xxxxx")
-	}
-	return msg
-}
-
-// oneLine joins the lines of msg.
-func oneLine(msg string) string {
-	return strings.Join(strings.Fields(msg), " ")
+	return f, nil
 }

@@ -58,6 +58,31 @@ type VideoTrack struct {
 	VPS, SPS, PPS []byte
 }
 
+// H264Profile names the H.264 profile of the track's SPS ("baseline",
+// "main", "high", "high10" …), "" for another codec or an unknown one.
+func (v VideoTrack) H264Profile() string {
+	if v.Codec != CodecH264 || len(v.SPS) < 2 {
+		return ""
+	}
+	switch v.SPS[1] { // profile_idc, after the NAL header
+	case 66:
+		return "baseline"
+	case 77:
+		return "main"
+	case 88:
+		return "extended"
+	case 100:
+		return "high"
+	case 110:
+		return "high10"
+	case 122:
+		return "high422"
+	case 244:
+		return "high444"
+	}
+	return ""
+}
+
 // AudioTrack describes an audio track.
 type AudioTrack struct {
 	Codec      Codec

@@ -32,10 +32,11 @@ type Info struct {
 
 // VideoInfo is what a probe saw of a source's video.
 type VideoInfo struct {
-	Codec  string  `json:"codec"`
-	Width  int     `json:"width"`
-	Height int     `json:"height"`
-	FPS    float64 `json:"fps"`
+	Codec   string  `json:"codec"`
+	Profile string  `json:"profile,omitempty"` // H.264's: baseline, main, high …
+	Width   int     `json:"width"`
+	Height  int     `json:"height"`
+	FPS     float64 `json:"fps"`
 	// KeyframeIntervalSeconds is 0 when fewer than two keyframes arrived;
 	// KeyframeIntervalAtLeast then says how long the probe waited.
 	KeyframeIntervalSeconds float64 `json:"keyframe_interval_s"`
@@ -123,7 +124,7 @@ func describe(input string, t media.Tracks, fps float64, keyInt time.Duration, b
 	info := Info{
 		Input: media.RedactURL(input),
 		Video: VideoInfo{
-			Codec: v.Codec.String(), Width: v.Width, Height: v.Height,
+			Codec: v.Codec.String(), Profile: v.H264Profile(), Width: v.Width, Height: v.Height,
 			FPS:                     round2(fps),
 			KeyframeIntervalSeconds: round2(keyInt.Seconds()),
 			BitrateKbps:             math.Round(float64(bitrate) / 1000),
