@@ -59,8 +59,8 @@ func TestWholeWindowInChinese(t *testing.T) {
 	st := settings.NewStream("院子", settings.TestPatternSource)
 	st.Destinations = []settings.Destination{settings.NewDestination("哔哩哔哩", "rtmp://live-push.bilivideo.com/live-bvc/", "?streamname=live_1_2&key=k")}
 	cfg.Streams = []settings.Stream{st}
+	t.Cleanup(func() { useLanguage("en") }) // after the studio has closed
 	h := newHarness(t, cfg)
-	t.Cleanup(func() { useLanguage("en") })
 	data := []string{"院子", "哔哩哔哩", "Relay Studio", "English", "rtmp://live-push.bilivideo.com/live-bvc/"}
 	check := func(what string, texts []string) {
 		t.Helper()

@@ -76,6 +76,16 @@ var engineTexts = sync.OnceValue(func() (t struct {
 	return t
 })
 
+// localize is lang.L under the lookups lock (see useLanguage).
+func localize(key string, data map[string]any) string {
+	lookups.RLock()
+	defer lookups.RUnlock()
+	if data == nil {
+		return lang.L(key)
+	}
+	return lang.L(key, data)
+}
+
 var templateValue = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
 
 // engineText is s, English text from the engine, settings or studio, in
@@ -93,7 +103,7 @@ func translateEngine(s string, depth int) string {
 		return s
 	}
 	if t.exact[s] {
-		return lang.L(s)
+		return localize(s, nil)
 	}
 	for _, p := range t.phrases {
 		m := p.re.FindStringSubmatch(s)
@@ -104,7 +114,7 @@ func translateEngine(s string, depth int) string {
 		for i, f := range p.fields {
 			data[f] = translateEngine(m[i+1], depth+1)
 		}
-		return lang.L(p.key, data)
+		return localize(p.key, data)
 	}
 	if parts := strings.Split(s, "; "); len(parts) > 1 {
 		for i, part := range parts {

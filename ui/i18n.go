@@ -34,6 +34,10 @@ import (
 var translationFS embed.FS
 
 var (
+	// lookups guards Fyne's lang against useLanguage: go-i18n's bundle is
+	// a plain map, and log records are worded (tr, engineText) on whatever
+	// goroutine logs them while the window may switch language.
+	lookups    sync.RWMutex
 	languageMu sync.Mutex
 	// languageInUse is the language the window speaks: "en" or "zh-CN".
 	languageInUse = "en"
@@ -71,6 +75,8 @@ func isChinese(locale string) bool {
 // is in every language (i18n_test.go), so each registration replaces all
 // of the previous one's words.
 func useLanguage(choice string) string {
+	lookups.Lock()
+	defer lookups.Unlock()
 	languageMu.Lock()
 	defer languageMu.Unlock()
 	want := choice
@@ -118,6 +124,8 @@ func currentLanguage() string {
 // tr translates key (lang.L) with named values: tr("{{.N}} of {{.Of}}",
 // "N", 1, "Of", 3).
 func tr(key string, kv ...any) string {
+	lookups.RLock()
+	defer lookups.RUnlock()
 	if len(kv) == 0 {
 		return lang.L(key)
 	}
@@ -127,6 +135,8 @@ func tr(key string, kv ...any) string {
 // trn translates key in the plural form for count (lang.N); the template
 // gets count as .Count besides the named values.
 func trn(key string, count int, kv ...any) string {
+	lookups.RLock()
+	defer lookups.RUnlock()
 	data := pairs(kv)
 	data["Count"] = count
 	return lang.N(key, count, data)

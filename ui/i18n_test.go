@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"log/slog"
 	"maps"
 	"path/filepath"
 	"regexp"
@@ -340,4 +341,22 @@ func TestLanguageChoice(t *testing.T) {
 			t.Errorf("LANG=%s, choice %q: Cancel is %q and Start %q", c.env, c.choice, cancel, start)
 		}
 	}
+}
+
+// TestLanguageSwitchWhileLogging: engine goroutines word their log records
+// while the window switches language (run with -race).
+func TestLanguageSwitchWhileLogging(t *testing.T) {
+	t.Cleanup(func() { useLanguage("en") })
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			sentence(slog.LevelWarn, "destination failed", []slog.Attr{slog.String("reason", "retrying in 4s: connection refused")})
+			trn("{{.Count}} stream is live. Quitting stops it.", 2)
+		}
+	}()
+	for i := range 20 {
+		useLanguage([]string{"zh-CN", "en"}[i%2])
+	}
+	<-done
 }
