@@ -49,6 +49,63 @@ type ClipConfig struct {
 	// StripParams removes the in-band parameter sets from the keyframes, like
 	// cameras that announce them only in the SDP.
 	StripParams bool
+
+	// The encoder's settings, to shape a clip like what a real camera sends
+	// (see Shapes). Preset defaults to ultrafast.
+	Preset string
+	// Profile is the H.264 profile (baseline, main, high); empty leaves it
+	// to the preset (ultrafast gives Constrained Baseline).
+	Profile string
+	// ZeroLatency is x264's (or x265's) zerolatency tune, as cameras encode:
+	// no lookahead, sliced threads.
+	ZeroLatency bool
+	// Slices per picture (H.264); 0 leaves it to the encoder (one).
+	Slices int
+	// Bitrate in bits per second, held constant (VBV over one second);
+	// 0 leaves the rate to the encoder's default quality.
+	Bitrate int
+	// Noise adds temporal noise of this strength (0–100) to the picture, so
+	// that the bits go where a real sensor's would: the test pattern alone
+	// compresses far better than any camera's picture.
+	Noise int
+}
+
+// Shape is a named clip configuration shaped like what a kind of camera
+// sends, for benchmarks.
+type Shape struct {
+	Name string
+	Clip ClipConfig
+}
+
+// Shapes returns 1080p30 clips of the length given, with AAC, shaped like
+// what cameras send: the project's plain clip (x264 ultrafast, one slice,
+// easy to decode) and the shapes IP cameras send in practice — zero latency
+// High profile with several slices per picture (what hardware encoders do
+// to cut latency), High profile with B-frames, High profile at 6 Mb/s of a
+// noisy picture, and H.265.
+func Shapes(d time.Duration) []Shape {
+	base := ClipConfig{Width: 1920, Height: 1080, FPS: 30, GOP: 60, Duration: d,
+		Audio: media.CodecAAC, SampleRate: 48000, Channels: 2}
+	with := func(f func(*ClipConfig)) ClipConfig {
+		c := base
+		f(&c)
+		return c
+	}
+	return []Shape{
+		{"plain (ultrafast, 1 slice)", base},
+		{"zerolatency High, 4 slices, 3 Mb/s", with(func(c *ClipConfig) {
+			c.Preset, c.Profile, c.ZeroLatency, c.Slices, c.Bitrate, c.Noise = "veryfast", "high", true, 4, 3_000_000, 4
+		})},
+		{"High with B-frames, 4 Mb/s", with(func(c *ClipConfig) {
+			c.Preset, c.Profile, c.BFrames, c.Bitrate, c.Noise = "veryfast", "high", 2, 4_000_000, 4
+		})},
+		{"High 6 Mb/s, noisy", with(func(c *ClipConfig) {
+			c.Preset, c.Profile, c.Bitrate, c.Noise = "veryfast", "high", 6_000_000, 12
+		})},
+		{"H.265 Main, 3 Mb/s", with(func(c *ClipConfig) {
+			c.Video, c.Bitrate, c.Noise = media.CodecH265, 3_000_000, 4
+		})},
+	}
 }
 
 // Clip is a coded clip ready for a Camera.
@@ -88,6 +145,9 @@ func (cfg *ClipConfig) defaults() {
 	if cfg.Channels <= 0 {
 		cfg.Channels = 1
 	}
+	if cfg.Preset == "" {
+		cfg.Preset = "ultrafast"
+	}
 }
 
 // EncodeClip encodes a test-pattern clip with the ffmpeg CLI (libx264 or
@@ -118,16 +178,40 @@ func EncodeClip(ctx context.Context, cfg ClipConfig) (Clip, error) {
 	if cfg.Audio == media.CodecAAC {
 		args = append(args, "-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=440:sample_rate=%d:duration=%s", cfg.SampleRate, dur))
 	}
-	args = append(args, "-map", "0:v", "-pix_fmt", "yuv420p")
+	args = append(args, "-map", "0:v")
+	if cfg.Noise > 0 {
+		args = append(args, "-vf", fmt.Sprintf("noise=alls=%d:allf=t", cfg.Noise))
+	}
+	args = append(args, "-pix_fmt", "yuv420p")
+	if cfg.Bitrate > 0 {
+		br := strconv.Itoa(cfg.Bitrate)
+		args = append(args, "-b:v", br, "-maxrate", br, "-bufsize", br)
+	}
 	rawFormat := "h264"
 	switch cfg.Video {
 	case media.CodecH264:
-		args = append(args, "-c:v", "libx264", "-preset", "ultrafast", "-g", strconv.Itoa(cfg.GOP),
-			"-keyint_min", strconv.Itoa(cfg.GOP), "-sc_threshold", "0", "-bf", strconv.Itoa(cfg.BFrames),
-			"-x264-params", "aud=1")
+		params := "aud=1"
+		if cfg.Slices > 0 {
+			// With sliced threads (zerolatency) x264 cuts one slice per
+			// thread whatever slices says.
+			params += fmt.Sprintf(":slices=%d:threads=%d", cfg.Slices, cfg.Slices)
+		}
+		args = append(args, "-c:v", "libx264", "-preset", cfg.Preset, "-g", strconv.Itoa(cfg.GOP),
+			"-keyint_min", strconv.Itoa(cfg.GOP), "-sc_threshold", "0", "-bf", strconv.Itoa(cfg.BFrames))
+		if cfg.Profile != "" {
+			args = append(args, "-profile:v", cfg.Profile)
+		}
+		if cfg.ZeroLatency {
+			args = append(args, "-tune", "zerolatency")
+		}
+		args = append(args, "-x264-params", params)
 	case media.CodecH265:
 		rawFormat = "hevc"
-		args = append(args, "-c:v", "libx265", "-preset", "ultrafast", "-x265-params",
+		args = append(args, "-c:v", "libx265", "-preset", cfg.Preset)
+		if cfg.ZeroLatency {
+			args = append(args, "-tune", "zerolatency")
+		}
+		args = append(args, "-x265-params",
 			fmt.Sprintf("keyint=%d:min-keyint=%d:scenecut=0:bframes=%d:aud=1:repeat-headers=1:log-level=error",
 				cfg.GOP, cfg.GOP, cfg.BFrames))
 	default:

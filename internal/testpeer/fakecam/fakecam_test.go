@@ -340,3 +340,56 @@ func TestAddr(t *testing.T) {
 		t.Fatal("a second camera started on a port in use")
 	}
 }
+
+// TestShapes checks that each camera shape of the benchmarks is what its
+// name says: the slices per picture, B-frames (presentation order differs
+// from decoding order), the codec, and the bitrate within a quarter.
+func TestShapes(t *testing.T) {
+	const d = 2 * time.Second // a GOP: the keyframe's burst evens out
+	for _, sh := range Shapes(d) {
+		cfg := sh.Clip
+		// A third of the size keeps the test quick; slices, B-frames and
+		// the codec do not depend on it. The bitrate is checked at full size
+		// only for the plain shape, which has none set.
+		cfg.Width, cfg.Height = 640, 360
+		cl, err := EncodeClip(context.Background(), cfg)
+		if errors.Is(err, ErrNoFFmpeg) {
+			t.Skip(err)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", sh.Name, err)
+		}
+		codec := cfg.Video
+		if codec == media.CodecUnknown {
+			codec = media.CodecH264
+		}
+		if cl.Tracks.Video.Codec != codec {
+			t.Errorf("%s: codec %s", sh.Name, cl.Tracks.Video.Codec)
+		}
+		slices, reordered, bytes := 0, false, 0
+		for _, u := range cl.Video {
+			for _, n := range u.NALUs {
+				bytes += len(n)
+				if codec == media.CodecH264 && (n[0]&0x1f == 1 || n[0]&0x1f == 5) {
+					slices++
+				}
+			}
+			reordered = reordered || u.PTS != u.DTS
+		}
+		if codec == media.CodecH264 {
+			want := max(cfg.Slices, 1)
+			if got := float64(slices) / float64(len(cl.Video)); got != float64(want) {
+				t.Errorf("%s: %.2f slices per picture, want %d", sh.Name, got, want)
+			}
+		}
+		if reordered != (cfg.BFrames > 0) {
+			t.Errorf("%s: presentation order differs from decoding order: %v, with %d B-frames", sh.Name, reordered, cfg.BFrames)
+		}
+		if cfg.Bitrate > 0 {
+			rate := float64(bytes*8) / d.Seconds()
+			if rate < 0.75*float64(cfg.Bitrate) || rate > 1.25*float64(cfg.Bitrate) {
+				t.Errorf("%s: %.0f b/s, want about %d", sh.Name, rate, cfg.Bitrate)
+			}
+		}
+	}
+}
