@@ -159,7 +159,10 @@ func main() {
 	if !opensWindow(os.Args[1:]) {
 		attachConsole()
 	}
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	stopProfiling := startProfiling(os.Stderr)
+	code := run(os.Args[1:], os.Stdout, os.Stderr)
+	stopProfiling()
+	os.Exit(code)
 }
 
 // opensWindow: no sub-command, only the window's flags.
