@@ -161,7 +161,7 @@ type VideoEncoderConfig struct {
 	// KeyframeInterval is exact: scene cuts do not add keyframes. It
 	// defaults to 2 s.
 	KeyframeInterval time.Duration
-	// Threads for x264; 0 lets x264 choose.
+	// Threads for x264; 0 chooses (see encoderThreads).
 	Threads int
 }
 
@@ -233,6 +233,9 @@ func NewVideoEncoder(c VideoEncoderConfig) (*VideoEncoder, error) {
 	e.cc.SetFramerate(fps)
 	e.cc.SetGopSize(gop)
 	e.cc.SetBitRate(int64(c.Bitrate))
+	if c.Threads == 0 {
+		c.Threads = encoderThreads(c)
+	}
 	e.cc.SetThreadCount(c.Threads)
 	// Global header: SPS/PPS come once in extradata, for the FLV sequence
 	// header, rather than in every keyframe.
@@ -289,6 +292,37 @@ func NewVideoEncoder(c VideoEncoderConfig) (*VideoEncoder, error) {
 	e.pkt = e.res.allocPacket()
 	e.scaled = e.res.allocFrame()
 	return e, nil
+}
+
+// presetCost is what libx264 costs on one thread per megapixel encoded, in
+// milliseconds, by preset (zerolatency, Main, CBR): measured on the
+// benchmark machine (README, "Performance"); only the ratios matter.
+var presetCost = map[string]float64{
+	"ultrafast": 3.9, "superfast": 5.8, "veryfast": 7.7, "faster": 10.4, "fast": 14.7, "medium": 18.5,
+}
+
+// oneThreadLoad is the share of a core up to which an encode runs on one
+// thread. A third of this machine's core leaves room for a laptop's core
+// of half its speed.
+const oneThreadLoad = 0.35
+
+// encoderThreads is the x264 thread count for c: one thread when one keeps
+// real time with room to spare (720p30 at veryfast needs a fifth of a
+// core), else 0, x264's own choice. With zerolatency x264 threads by
+// slices, one per thread, and waits for all of them on every picture: on
+// two cores that synchronisation costs ~6 % more CPU than one thread for
+// the same pictures (and every slice boundary costs a little compression).
+// The studio's parallelism is its streams.
+func encoderThreads(c VideoEncoderConfig) int {
+	cost, ok := presetCost[c.Preset]
+	if !ok {
+		return 0
+	}
+	load := float64(c.Width*c.Height) / 1e6 * c.FPS * cost / 1000
+	if load <= oneThreadLoad {
+		return 1
+	}
+	return 0
 }
 
 // SPS returns the encoder's sequence parameter set, without start code.
