@@ -858,3 +858,23 @@ func TestPatternClock(t *testing.T) {
 		t.Errorf("%d white pixels in the box: no text drawn", white)
 	}
 }
+
+// TestEncoderThreads: light encodes run x264 on one thread, heavy ones
+// leave the count to x264, explicit counts are kept.
+func TestEncoderThreads(t *testing.T) {
+	for _, c := range []struct {
+		cfg  VideoEncoderConfig
+		want int
+	}{
+		{VideoEncoderConfig{Width: 1280, Height: 720, FPS: 30, Preset: "veryfast"}, 1},
+		{VideoEncoderConfig{Width: 1920, Height: 1080, FPS: 30, Preset: "ultrafast"}, 1},
+		{VideoEncoderConfig{Width: 1920, Height: 1080, FPS: 30, Preset: "veryfast"}, 0},
+		{VideoEncoderConfig{Width: 1280, Height: 720, FPS: 60, Preset: "veryfast"}, 0},
+		{VideoEncoderConfig{Width: 1280, Height: 720, FPS: 30, Preset: "medium"}, 0},
+		{VideoEncoderConfig{Width: 1280, Height: 720, FPS: 30, Preset: "placebo"}, 0},
+	} {
+		if got := encoderThreads(c.cfg); got != c.want {
+			t.Errorf("%dx%d@%g %s: %d threads, want %d", c.cfg.Width, c.cfg.Height, c.cfg.FPS, c.cfg.Preset, got, c.want)
+		}
+	}
+}
