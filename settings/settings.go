@@ -64,8 +64,13 @@ const (
 	DefaultPreset        = media.DefaultPreset
 	DefaultAudioMode     = AudioAuto
 	// DefaultPreviewFPS is the window's preview rate unless the file says
-	// otherwise; MaxPreviewFPS is the highest the window shows.
-	DefaultPreviewFPS = 30
+	// otherwise; MaxPreviewFPS is the highest the window shows. Each
+	// preview picture repaints the whole window: where it is drawn without
+	// a GPU (a virtual machine, a remote desktop, Xvfb) that costs about as
+	// much CPU as the picture rate times the window's size, so 15 costs half
+	// of 30 (README, "Performance") while still showing motion smoothly
+	// enough to frame a camera and see it is live.
+	DefaultPreviewFPS = 15
 	MaxPreviewFPS     = 30
 )
 

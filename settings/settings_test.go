@@ -159,7 +159,7 @@ func TestDefault(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("default config invalid: %v", err)
 	}
-	want := plainConfig{Version: CurrentVersion, Studio: Studio{PreviewFPS: 30}, Streams: []Stream{{
+	want := plainConfig{Version: CurrentVersion, Studio: Studio{PreviewFPS: 15}, Streams: []Stream{{
 		Name: "Test pattern", Source: "test://pattern", RTSPTransport: "auto",
 		Video:       Video{Mode: "copy", Bitrate: "2500k", Preset: "veryfast", KeyframeInterval: "2s"},
 		Audio:       Audio{Mode: "auto", Bitrate: "128k"},

@@ -103,8 +103,7 @@ func (s *Studio) refreshSelection() {
 	}
 	s.logp.setStreams(names)
 	if v == nil {
-		s.preview.image.Image = nil
-		s.preview.image.Refresh()
+		s.preview.show(nil)
 		s.preview.setMessage(tr("Add a camera to start (Ctrl+N)"))
 		s.rebuildDestinations()
 		s.refreshStatsPanel()
@@ -112,8 +111,7 @@ func (s *Studio) refreshSelection() {
 		s.preview.refreshSignal(nil)
 		return
 	}
-	s.preview.image.Image = v.thumb
-	s.preview.image.Refresh()
+	s.preview.show(v.thumb)
 	if v.err() != "" {
 		s.preview.setMessage(tr("No preview: {{.Error}}", "Error", engineText(v.err())))
 	} else {

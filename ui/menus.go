@@ -135,8 +135,8 @@ func (s *Studio) setLanguage(code string) {
 	s.refreshLog()
 	// The picture on screen stays until the next frame replaces it.
 	if v := s.selectedView(); v != nil && v.relay() != nil && oldPreview.image.Image != nil {
-		s.preview.image.Image, s.preview.seq = oldPreview.image.Image, oldPreview.seq
-		s.preview.image.Refresh()
+		s.preview.seq = oldPreview.seq
+		s.preview.show(oldPreview.image.Image)
 		if oldPreview.msg.Hidden {
 			s.preview.msg.Hide()
 		}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"image"
 	"image/color"
 	"time"
 
@@ -26,19 +27,20 @@ type previewPanel struct {
 	rate        *widget.Select // pictures a second in the preview
 
 	start, startAll, stopAll *widget.Button
-	status                   *widget.Label  // LIVE and the uptime of the broadcast
-	cpu                      *widget.Label  // the app's CPU
-	meter                    *levelMeter    // the outgoing audio
-	mute                     *widget.Button // outgoing audio becomes silence
-	startReason              *widget.Label  // why Start is disabled
-	seq                      uint64         // of the frame on screen
+	status                   *widget.Label   // LIVE and the uptime of the broadcast
+	cpu                      *widget.Label   // the app's CPU
+	meter                    *levelMeter     // the outgoing audio
+	mute                     *widget.Button  // outgoing audio becomes silence
+	startReason              *widget.Label   // why Start is disabled
+	seq                      uint64          // of the frame on screen
+	picture                  *fyne.Container // the picture and its bars
 	root                     fyne.CanvasObject
 }
 
 func (s *Studio) newPreviewPanel() *previewPanel {
 	p := &previewPanel{}
 	p.image = canvas.NewImageFromImage(nil)
-	p.image.FillMode = canvas.ImageFillContain
+	p.image.FillMode = canvas.ImageFillStretch // sized to its aspect by letterbox
 	p.image.ScaleMode = canvas.ImageScaleFastest
 	p.image.SetMinSize(fyne.NewSize(320, 180))
 	p.info = canvas.NewText("", color.White)
@@ -83,9 +85,73 @@ func (s *Studio) newPreviewPanel() *previewPanel {
 	audio := container.NewHBox(p.mute, container.NewCenter(container.NewGridWrap(fyne.NewSize(110, 10), p.meter)))
 	rate := container.NewGridWrap(fyne.NewSize(170, p.rate.MinSize().Height), p.rate)
 	bar := container.NewBorder(nil, nil, container.NewHBox(audio, container.NewCenter(p.cpu)), container.NewHBox(widget.NewLabel(tr("Preview")), rate))
-	picture := container.NewStack(canvas.NewRectangle(color.Black), p.image, middle(p.msg), p.noSignalBox, overlay)
+	lb := &letterbox{img: p.image, bars: [2]*canvas.Rectangle{canvas.NewRectangle(color.Black), canvas.NewRectangle(color.Black)}}
+	p.picture = container.New(lb, lb.bars[0], lb.bars[1], p.image)
+	picture := container.NewStack(p.picture, middle(p.msg), p.noSignalBox, overlay)
 	p.root = container.NewBorder(toolbar, bar, nil, nil, picture)
 	return p
+}
+
+// show puts img in the preview (nil: none), laying the picture out again
+// only when its shape changes.
+func (p *previewPanel) show(img image.Image) {
+	var was, now image.Rectangle
+	if p.image.Image != nil {
+		was = p.image.Image.Bounds()
+	}
+	if img != nil {
+		now = img.Bounds()
+	}
+	p.image.Image = img
+	if was.Size() != now.Size() {
+		p.picture.Refresh()
+	}
+	p.image.Refresh()
+}
+
+// letterbox lays the preview picture out at its aspect ratio, centred, with
+// black bars over the rest of the panel (the whole panel without a
+// picture). Each preview frame repaints the whole window, and where the
+// desktop draws without a GPU (a virtual machine, a remote desktop) every
+// rectangle is a shader run per pixel: a black backdrop under the whole
+// picture cost as much to paint as the picture itself (BenchmarkPreviewCost).
+type letterbox struct {
+	img  *canvas.Image
+	bars [2]*canvas.Rectangle
+}
+
+func (l *letterbox) MinSize([]fyne.CanvasObject) fyne.Size { return l.img.MinSize() }
+
+func (l *letterbox) Layout(_ []fyne.CanvasObject, size fyne.Size) {
+	if l.img.Image == nil || l.img.Image.Bounds().Empty() {
+		l.img.Resize(fyne.Size{})
+		l.bars[0].Move(fyne.Position{})
+		l.bars[0].Resize(size)
+		l.bars[1].Resize(fyne.Size{})
+		return
+	}
+	b := l.img.Image.Bounds()
+	aspect := float32(b.Dx()) / float32(b.Dy())
+	w, h := size.Width, size.Height
+	if h > 0 && w/h > aspect {
+		w = h * aspect
+	} else if aspect > 0 {
+		h = w / aspect
+	}
+	at := fyne.NewPos((size.Width-w)/2, (size.Height-h)/2)
+	l.img.Move(at)
+	l.img.Resize(fyne.NewSize(w, h))
+	if size.Width-w > size.Height-h { // bars left and right
+		l.bars[0].Move(fyne.Position{})
+		l.bars[0].Resize(fyne.NewSize(at.X, size.Height))
+		l.bars[1].Move(fyne.NewPos(at.X+w, 0))
+		l.bars[1].Resize(fyne.NewSize(size.Width-at.X-w, size.Height))
+	} else { // above and below
+		l.bars[0].Move(fyne.Position{})
+		l.bars[0].Resize(fyne.NewSize(size.Width, at.Y))
+		l.bars[1].Move(fyne.NewPos(0, at.Y+h))
+		l.bars[1].Resize(fyne.NewSize(size.Width, size.Height-at.Y-h))
+	}
 }
 
 // setMessage shows text over the picture ("" hides it).

@@ -376,8 +376,7 @@ func (s *Studio) showFrame(r *relay.Relay, img *image.RGBA, seq uint64) {
 		return
 	}
 	s.preview.seq = seq
-	s.preview.image.Image = img
-	s.preview.image.Refresh()
+	s.preview.show(img)
 	s.preview.msg.Hide()
 }
 
