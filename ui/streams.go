@@ -290,7 +290,21 @@ func (s *Studio) pump() {
 		shown                                  *relay.Relay // the selected relay
 		ready                                  <-chan struct{}
 		lastSeq                                uint64
+		lastFrame, lastLevel                   time.Time
 	)
+	// The audio meter moves at most levelEvery, on the repaint of a
+	// preview frame where there is one: each change repaints the whole
+	// window, which is what the preview costs where there is no GPU, so a
+	// meter on its own ticker would add ten repaints a second to the
+	// preview's.
+	const levelEvery = time.Second / 10
+	takeLevel := func(now time.Time) (float64, bool) {
+		if shown == nil || now.Sub(lastLevel) < levelEvery*9/10 || levelPending.Load() { // a tick may come early
+			return 0, false
+		}
+		lastLevel = now
+		return shown.AudioPeak(), true
+	}
 	// showLatest hands the selected relay's newest frame to the window,
 	// unless the window has not shown the last one yet.
 	showLatest := func() {
@@ -308,9 +322,19 @@ func (s *Studio) pump() {
 		lastSeq = seq
 		framePending.Store(true)
 		r := shown
+		now := time.Now()
+		lastFrame = now
+		peak, level := takeLevel(now)
+		if level {
+			levelPending.Store(true)
+		}
 		s.do(func() {
 			framePending.Store(false)
 			s.showFrame(r, img, seq)
+			if level {
+				levelPending.Store(false)
+				s.showLevel(r, peak)
+			}
 		})
 	}
 	for {
@@ -340,12 +364,17 @@ func (s *Studio) pump() {
 				}
 			}
 			showLatest()
-			if shown != nil && levelPending.CompareAndSwap(false, true) {
-				r, peak := shown, shown.AudioPeak()
-				s.do(func() {
-					levelPending.Store(false)
-					s.showLevel(r, peak)
-				})
+			// No preview frame lately (a still picture, a low rate): the
+			// meter moves on its own.
+			if now := time.Now(); now.Sub(lastFrame) > 2*levelEvery {
+				if peak, ok := takeLevel(now); ok {
+					levelPending.Store(true)
+					r := shown
+					s.do(func() {
+						levelPending.Store(false)
+						s.showLevel(r, peak)
+					})
+				}
 			}
 		case now := <-st.C:
 			if statsPending.Load() {
