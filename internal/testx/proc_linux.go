@@ -34,13 +34,22 @@ func PidCPU(pid int) (time.Duration, error) {
 }
 
 // PidRSS is a running process's resident set size in MB, from /proc.
-func PidRSS(pid int) (float64, error) {
+func PidRSS(pid int) (float64, error) { return pidStatusMB(pid, "VmRSS:") }
+
+// PidPeakRSS is the largest resident set size a running process has had
+// since it started its program, in MB, from /proc. Benchmarks read it
+// rather than the peak that wait4 reports: a child started by os/exec
+// inherits in that figure the resident set of its parent (the test
+// process, which holds the camera's clips) at the moment it was started.
+func PidPeakRSS(pid int) (float64, error) { return pidStatusMB(pid, "VmHWM:") }
+
+func pidStatusMB(pid int, field string) (float64, error) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	for line := range strings.SplitSeq(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
 			if err != nil {
 				return 0, err
@@ -48,7 +57,7 @@ func PidRSS(pid int) (float64, error) {
 			return float64(kb) / 1024, nil
 		}
 	}
-	return 0, fmt.Errorf("no VmRSS for pid %d", pid)
+	return 0, fmt.Errorf("no %s for pid %d", strings.TrimSuffix(field, ":"), pid)
 }
 
 // PidThreads is how many threads a running process has, from /proc.
